@@ -1,0 +1,67 @@
+// Per-request scope: a child container holding the request's forked EntityManager, its id, language and actor.
+// Anything touching the EntityManager or the actor is resolved from here, never from a singleton.
+import type { Request, Response, NextFunction } from 'express';
+import { Container } from 'inversify';
+import { RequestContext, type MikroORM, type EntityManager } from '@mikro-orm/postgresql';
+import { TOKENS } from '../kernel/tokens.js';
+import type { I18n, Lang } from '../shared/i18n.js';
+import { LANGS } from '../shared/i18n.js';
+
+/** Who is acting. The identity issue fills user/role/scope from the session; until then requests are anonymous. */
+export interface Actor {
+  id: string;
+  kind: 'anonymous' | 'user' | 'system' | 'api-token';
+  roles: string[];
+}
+
+export interface RequestScope {
+  container: Container;
+  em: EntityManager;
+  requestId: string;
+  lang: Lang;
+  actor: Actor;
+  t(key: string, params?: Record<string, unknown>): string;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    scope: RequestScope;
+    id: string | number | object;
+  }
+}
+
+/** Resolves the UI language: ?lang= (remembered in a cookie), then the cookie, then Vietnamese. */
+export function resolveLang(req: Request, res: Response): Lang {
+  const q = typeof req.query.lang === 'string' ? req.query.lang : undefined;
+  if (q && (LANGS as string[]).includes(q)) {
+    res.cookie('lang', q, { httpOnly: true, sameSite: 'lax', maxAge: 365 * 86400_000 });
+    return q as Lang;
+  }
+  const c = /(?:^|;\s*)lang=(vi|en)/.exec(req.headers.cookie ?? '')?.[1];
+  return (c as Lang) ?? 'vi';
+}
+
+export function requestScope(root: Container, orm: MikroORM, i18n: I18n) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const em = orm.em.fork() as EntityManager;
+    const container = new Container({ parent: root });
+    const lang = resolveLang(req, res);
+    const requestId = String(req.id);
+    const scope: RequestScope = {
+      container,
+      em,
+      requestId,
+      lang,
+      actor: { id: 'anonymous', kind: 'anonymous', roles: [] },
+      t: (key, params) => i18n.t(lang, key, params),
+    };
+    container.bind(TOKENS.EntityManager).toConstantValue(em);
+    container.bind(TOKENS.RequestInfo).toConstantValue(scope);
+    req.scope = scope;
+    res.locals.lang = lang;
+    res.locals.requestId = requestId;
+    res.locals.query = { ...(req.query as Record<string, unknown>) };
+    delete (res.locals.query as Record<string, unknown>).lang;
+    RequestContext.create(em, next);
+  };
+}

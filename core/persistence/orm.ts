@@ -1,0 +1,58 @@
+// MikroORM on PostgreSQL: one ORM per process (a singleton with a disposer); requests and jobs fork its EntityManager.
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { Migrator } from '@mikro-orm/migrations';
+import { ENTITIES } from './entities.js';
+import { MIGRATIONS } from './migrations/index.js';
+import type { Logger } from '../shared/logger.js';
+
+export interface OrmOptions {
+  url: string;
+  schema: string;
+  poolMax: number;
+  log: Logger;
+}
+
+export function ormConfig(o: OrmOptions): Options {
+  const schema = o.schema;
+  return {
+    clientUrl: o.url,
+    entities: ENTITIES,
+    schema,
+    extensions: [Migrator],
+    discovery: { disableDynamicFileAccess: true, requireEntitiesArray: true },
+    allowGlobalContext: false,
+    debug: false,
+    pool: {
+      min: 0,
+      max: o.poolMax,
+      // Every connection works inside the application schema first, then public (where extensions live).
+      afterCreate: (conn: any, done: (err: Error | null, conn: unknown) => void) => {
+        conn.query(`set search_path to "${schema}", public`, (err: Error | null) => done(err, conn));
+      },
+    },
+    migrations: {
+      migrationsList: MIGRATIONS,
+      tableName: 'mikro_orm_migrations',
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+      silent: true,
+    },
+    logger: (msg: string) => o.log.debug({ orm: msg }),
+  };
+}
+
+/** Creates the schema if needed, connects and returns the ORM. */
+export async function openOrm(o: OrmOptions): Promise<MikroORM> {
+  const orm = await MikroORM.init(ormConfig(o));
+  if (o.schema !== 'public') {
+    await orm.em.getConnection().execute(`create schema if not exists "${o.schema}"`);
+  }
+  return orm;
+}
+
+/** Applies every pending migration; returns the names applied. */
+export async function migrateUp(orm: MikroORM): Promise<string[]> {
+  const applied = await orm.getMigrator().up();
+  return applied.map((m) => m.name);
+}

@@ -1,0 +1,101 @@
+// Plugin state per election: enabled/disabled and settings, persisted; disabling never drops data and a plugin
+// may veto it. Enabling or disabling (re)registers the plugin's schedules for that election. Every change audited.
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { sql } from '../persistence/db.js';
+import { recordAudit } from '../audit/audit.service.js';
+import type { PluginRegistry } from './registry.js';
+import type { JobService } from '../jobs/job.service.js';
+import { ok, err, type AppError, type Result } from '../shared/result.js';
+import type { I18n, Lang } from '../shared/i18n.js';
+import type { Logger } from '../shared/logger.js';
+
+export interface AuditMeta {
+  actor: string;
+  requestId?: string;
+  ip?: string;
+  userAgent?: string;
+}
+
+export class PluginStateService {
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly registry: PluginRegistry,
+    private readonly jobs: JobService,
+    private readonly i18n: I18n,
+    private readonly log: Logger,
+  ) {}
+
+  async isEnabled(em: EntityManager, electionId: string, pluginId: string): Promise<boolean> {
+    const [row] = await sql<{ enabled: boolean }>(em, 'select enabled from plugin_state where election_id = ? and plugin_id = ?', [electionId, pluginId]);
+    return row?.enabled === true;
+  }
+
+  async states(em: EntityManager, electionId: string): Promise<{ pluginId: string; titleKey: string; enabled: boolean; settings: Record<string, unknown> }[]> {
+    const rows = await sql<{ plugin_id: string; enabled: boolean; settings: Record<string, unknown> }>(
+      em, 'select plugin_id, enabled, settings from plugin_state where election_id = ?', [electionId]);
+    return this.registry.plugins().map((p) => {
+      const r = rows.find((x) => x.plugin_id === p.id);
+      return { pluginId: p.id, titleKey: p.titleKey, enabled: r?.enabled === true, settings: { ...this.registry.settingDefaults(p.id), ...(r?.settings ?? {}) } };
+    });
+  }
+
+  async settings(em: EntityManager, electionId: string, pluginId: string): Promise<Record<string, unknown>> {
+    const [row] = await sql<{ settings: Record<string, unknown> }>(em, 'select settings from plugin_state where election_id = ? and plugin_id = ?', [electionId, pluginId]);
+    return { ...this.registry.settingDefaults(pluginId), ...(row?.settings ?? {}) };
+  }
+
+  /** Enables or disables a plugin for an election, in one transaction with its audit event. */
+  async setEnabled(electionId: string, pluginId: string, enabled: boolean, meta: AuditMeta, lang: Lang = 'vi'): Promise<Result<void, AppError>> {
+    if (!this.registry.get(pluginId)) return err({ code: 'PLUGIN_UNKNOWN', messageKey: 'plugins.unknown', params: { plugin: pluginId }, status: 404 });
+    const em = this.orm.em.fork();
+    const [election] = await sql(em, 'select id from election where id = ?', [electionId]);
+    if (!election) return err({ code: 'ELECTION_NOT_FOUND', messageKey: 'elections.not_found', status: 404 });
+    if (!enabled) {
+      const veto = this.registry.vetoDisable(pluginId);
+      if (veto) {
+        const settings = await this.settings(em, electionId, pluginId);
+        const v = await veto({
+          pluginId, electionId, lang, settings,
+          t: (k, p) => this.i18n.t(lang, k, p),
+          now: () => new Date(),
+          log: this.log,
+          sql: (q, p) => sql(em, q, p),
+        });
+        if (!v.ok) {
+          await em.transactional(async (tx) => {
+            await recordAudit(tx as EntityManager, { ...auditBase(meta), action: 'core.plugin.disable', targetType: 'plugin', targetId: `${electionId}:${pluginId}`, result: 'rejected', after: { code: v.error.code } });
+          });
+          return v;
+        }
+      }
+    }
+    await em.transactional(async (tx) => {
+      const t = tx as EntityManager;
+      const [before] = await sql(t, 'select enabled, settings from plugin_state where election_id = ? and plugin_id = ? for update', [electionId, pluginId]);
+      await sql(t, `insert into plugin_state (election_id, plugin_id, enabled, settings) values (?, ?, ?, '{}'::jsonb)
+        on conflict (election_id, plugin_id) do update set enabled = excluded.enabled, updated_at = now()`, [electionId, pluginId, enabled]);
+      await recordAudit(t, { ...auditBase(meta), action: enabled ? 'core.plugin.enable' : 'core.plugin.disable', targetType: 'plugin', targetId: `${electionId}:${pluginId}`, before: before ?? null, after: { enabled }, result: 'success' });
+    });
+    await this.syncSchedules(electionId, pluginId, enabled);
+    return ok(undefined);
+  }
+
+  /** Upserts (or removes) the plugin's schedules for one election. */
+  async syncSchedules(electionId: string, pluginId: string, enabled: boolean): Promise<void> {
+    for (const s of this.registry.schedules(pluginId)) {
+      const id = `${s.id}:${electionId}`;
+      if (enabled) await this.jobs.upsertSchedule({ id, job: s.job, every: s.every, cron: s.cron, payload: { electionId } });
+      else await this.jobs.removeSchedule(id);
+    }
+  }
+
+  /** At boot: schedules of every enabled plugin of every election. */
+  async syncAllSchedules(): Promise<void> {
+    const rows = await sql<{ election_id: string; plugin_id: string; enabled: boolean }>(this.orm.em.fork(), 'select election_id, plugin_id, enabled from plugin_state');
+    for (const r of rows) if (this.registry.get(r.plugin_id)) await this.syncSchedules(r.election_id, r.plugin_id, r.enabled);
+  }
+}
+
+function auditBase(meta: AuditMeta) {
+  return { actor: meta.actor, requestId: meta.requestId, ip: meta.ip, userAgent: meta.userAgent };
+}

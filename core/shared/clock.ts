@@ -1,0 +1,9 @@
+// The clock is injected so tests can fix "now" (deadlines, expiry, turnout slots).
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+export function fixedClock(at: Date | string): Clock & { set(d: Date | string): void } {
+  let t = new Date(at);
+  return { now: () => new Date(t), set: (d) => (t = new Date(d)) };
+}

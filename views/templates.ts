@@ -1,0 +1,18 @@
+// The explicit list of core templates (no directory globbing). Adding a page = one line here.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const VIEWS_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+export const CORE_TEMPLATES = {
+  layouts: ['main', 'print'],
+  partials: ['nav', 'pagination', 'progress', 'flash'],
+  pages: [
+    'home',
+    'errors/error',
+    'jobs/index',
+    'jobs/show',
+    'elections/index',
+    'elections/plugins',
+  ],
+};
