@@ -1,0 +1,109 @@
+// The National Assembly plugin's manifest: the one place that lists everything this plugin contributes to the kernel.
+import { definePlugin, type PluginRequestContext } from '../../core/plugin-api/index.js';
+import { nationalAssemblyContest as contest } from './contest-type.js';
+import { messages } from './messages.js';
+
+const ID = 'national-assembly';
+
+/** The election of National Assembly deputies: its contest type, permissions, setting, job, schedule and overview page. */
+export const nationalAssembly = definePlugin({
+  id: ID,
+  version: '0.1.0',
+  titleKey: `${ID}.title`,
+  register(r) {
+    r.contestType(contest);
+    r.messages(messages);
+    r.views(new URL('./views/', import.meta.url));
+
+    r.permissions(
+      {
+        id: `${ID}.contest.view`,
+        level: 'nation',
+        titleKey: `${ID}.permission.contest.view`,
+        roles: ['system-admin', 'nec-official', 'province-official', 'commune-official', 'board-member', 'team-member', 'observer'],
+      },
+      // The NEC fixes NA units on the provincial committee's proposal (Law 85 art. 10), so both may edit them.
+      { id: `${ID}.units.manage`, level: 'province', titleKey: `${ID}.permission.units.manage`, roles: ['nec-official', 'province-official'] },
+      // Centrally introduced candidates file with the NEC, local and self-nominated ones with the province (§5.2).
+      {
+        id: `${ID}.candidates.manage`,
+        level: 'electoral-unit',
+        titleKey: `${ID}.permission.candidates.manage`,
+        roles: ['nec-official', 'province-official'],
+      },
+      // The election team draws up the minutes; the commune enters them for teams without their own account (rule 33).
+      {
+        id: `${ID}.count-minutes.submit`,
+        level: 'polling-area',
+        titleKey: `${ID}.permission.count-minutes.submit`,
+        roles: ['team-member', 'commune-official'],
+      },
+      {
+        id: `${ID}.results.view`,
+        level: 'electoral-unit',
+        titleKey: `${ID}.permission.results.view`,
+        roles: ['system-admin', 'nec-official', 'province-official', 'commune-official', 'board-member', 'team-member', 'observer'],
+      },
+    );
+
+    r.settings({
+      // Share of invalid ballots in a polling area's count minutes above which the clerk must confirm a warning.
+      id: `${ID}.invalid-share-warning-percent`,
+      titleKey: `${ID}.setting.invalid-share-warning-percent`,
+      type: 'number',
+      default: 5,
+    });
+
+    r.jobs({
+      name: `${ID}.recompute-structure-report`,
+      // A no-op until the structure report (rule 18) exists; it keeps the schedule and job routing exercised.
+      async handle() {
+        return { ok: true };
+      },
+    });
+    r.schedules({ id: `${ID}.recompute-structure-report.daily`, job: `${ID}.recompute-structure-report`, cron: '0 2 * * *' });
+
+    r.routes({ method: 'get', path: '/', permission: `${ID}.contest.view`, handle: async (ctx) => overviewPage(ctx) });
+    r.menu({ id: `${ID}.overview`, titleKey: `${ID}.menu.overview`, path: '/', permission: `${ID}.contest.view` });
+  },
+});
+
+/** The contest parameters with their labels in the reader's language, for views/overview.hbs. */
+function overviewPage(ctx: PluginRequestContext) {
+  const t = (key: string, params?: Record<string, unknown>) => ctx.t(`${ID}.overview.${key}`, params);
+  const title = ctx.t(contest.titleKey);
+  return {
+    view: `${ID}/overview`,
+    title,
+    data: {
+      ...contest,
+      title,
+      unitLevelText: t(`level.${contest.unitLevel}`),
+      additionalElectionText: t(`additional-election.${contest.additionalElection.kind}`, { ...contest.additionalElection }),
+      targets: contest.structureTargets.map((s) => ({
+        ...s,
+        title: ctx.t(s.titleKey),
+        kind: t(s.binding ? 'binding' : 'guidance'),
+      })),
+      labels: {
+        unitLevel: t('unit-level'),
+        seats: t('seats'),
+        surplus: t('surplus'),
+        seatsColumn: t('seats-column'),
+        minSurplusColumn: t('min-surplus-column'),
+        additionalElection: t('additional-election'),
+        structureTargets: t('structure-targets'),
+        noTargets: t('no-targets'),
+        dossierForms: t('dossier-forms'),
+        application: t('application'),
+        cv: t('cv'),
+        biography: t('biography'),
+        assetDeclaration: t('asset-declaration'),
+        dossierSets: t('dossier-sets'),
+        boardSize: t('board-size'),
+        turnoutThreshold: t('turnout-threshold'),
+        winThreshold: t('win-threshold'),
+      },
+    },
+  };
+}
