@@ -1,0 +1,98 @@
+// Plugin state per election: enabling shows and serves the plugin's routes and menu and upserts its schedules;
+// disabling hides and refuses them, keeps the data, and a plugin may veto it. Every change is audited.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { sql } from '../../core/persistence/db.js';
+import { PluginRegistry } from '../../core/plugin-host/registry.js';
+import { PluginStateService } from '../../core/plugin-host/plugin-state.service.js';
+import { I18n } from '../../core/shared/i18n.js';
+import { definePlugin, err } from '../../core/plugin-api/index.js';
+import { INSTALLED_PLUGINS } from '../../core/kernel/plugins.js';
+
+let app: TestApp;
+const electionId = randomUUID();
+const base = () => `${app.url}/elections/${electionId}`;
+
+beforeAll(async () => {
+  app = await startTestApp('plugins');
+  await sql(app.orm.em.fork(), `insert into election (id, name, election_day) values (?, 'Bầu cử thử nghiệm', '2026-03-15')`, [electionId]);
+});
+afterAll(async () => {
+  await app?.close();
+});
+
+async function toggle(pluginId: string, enabled: boolean) {
+  return fetch(`${base()}/plugins/${pluginId}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `enabled=${enabled}`,
+    redirect: 'manual',
+  });
+}
+
+describe('plugin host', () => {
+  it('a disabled plugin: its route is refused with a Vietnamese message and its menu entry hidden', async () => {
+    const res = await fetch(`${base()}/p/national-assembly`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain('chưa được bật');
+    const page = await (await fetch(`${base()}/plugins`)).text();
+    expect(page).not.toContain(`/elections/${electionId}/p/national-assembly`);
+  });
+
+  it('enabling serves the route, shows the menu entry and upserts the schedule; all audited', async () => {
+    const res = await toggle('national-assembly', true);
+    expect(res.status).toBe(303);
+    const page = await fetch(`${base()}/p/national-assembly`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('Quốc hội');
+    expect(html).toContain(`/elections/${electionId}/p/national-assembly`);
+    const schedules = await app.jobs.listSchedules();
+    expect(schedules.map((s) => s.id)).toContain(`national-assembly.recompute-structure-report.daily:${electionId}`);
+    const audit = await sql(app.orm.em.fork(), `select action, result from audit_event where target_id = ?`, [`${electionId}:national-assembly`]);
+    expect(audit).toEqual([{ action: 'core.plugin.enable', result: 'success' }]);
+  });
+
+  it('other plugins of the same election stay disabled', async () => {
+    expect((await fetch(`${base()}/p/commune-council`)).status).toBe(404);
+  });
+
+  it('disabling refuses the route again, removes the schedule and keeps the data', async () => {
+    await sql(app.orm.em.fork(), `update plugin_state set settings = '{"national-assembly.invalid-share-warning-percent": 7}' where election_id = ? and plugin_id = 'national-assembly'`, [electionId]);
+    expect((await toggle('national-assembly', false)).status).toBe(303);
+    expect((await fetch(`${base()}/p/national-assembly`)).status).toBe(404);
+    const schedules = await app.jobs.listSchedules();
+    expect(schedules.map((s) => s.id)).not.toContain(`national-assembly.recompute-structure-report.daily:${electionId}`);
+    const [row] = await sql(app.orm.em.fork(), `select enabled, settings from plugin_state where election_id = ? and plugin_id = 'national-assembly'`, [electionId]);
+    expect(row.enabled).toBe(false);
+    expect(row.settings).toEqual({ 'national-assembly.invalid-share-warning-percent': 7 });
+  });
+
+  it('an unknown plugin or election gets a clear 404', async () => {
+    const res = await toggle('no-such-plugin', true);
+    expect(res.status).toBe(404);
+    expect(await res.text()).toContain('Không có loại hình bầu cử');
+  });
+
+  it('a plugin may veto being disabled; the refusal is audited and the plugin stays enabled', async () => {
+    const vetoing = definePlugin({
+      id: 'veto-test',
+      version: '0.0.1',
+      titleKey: 'veto-test.title',
+      register(r) {
+        r.messages({ vi: { 'veto-test.title': 'Thử', 'veto-test.veto': 'Còn dữ liệu' }, en: { 'veto-test.title': 'Test', 'veto-test.veto': 'Has data' } });
+        r.vetoDisable(async () => err({ code: 'HAS_DATA', messageKey: 'veto-test.veto', status: 409 }));
+      },
+    });
+    const registry = PluginRegistry.build([...INSTALLED_PLUGINS, vetoing], { i18n: new I18n() });
+    const states = new PluginStateService(app.orm, registry, app.jobs, registry.i18n, app.log);
+    expect((await states.setEnabled(electionId, 'veto-test', true, { actor: 'test' })).ok).toBe(true);
+    const r = await states.setEnabled(electionId, 'veto-test', false, { actor: 'test' });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe('HAS_DATA');
+    expect(await states.isEnabled(app.orm.em.fork(), electionId, 'veto-test')).toBe(true);
+    const audit = await sql(app.orm.em.fork(), `select action, result from audit_event where target_id = ? order by seq`, [`${electionId}:veto-test`]);
+    expect(audit.map((a) => a.result)).toEqual(['success', 'rejected']);
+  });
+});
