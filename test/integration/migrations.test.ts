@@ -15,7 +15,7 @@ afterAll(async () => {
 async function tables(orm: Awaited<ReturnType<typeof openOrm>>): Promise<string[]> {
   const rows = await orm.em.fork().getConnection().execute(
     `select table_name from information_schema.tables where table_schema = ? and table_name <> 'mikro_orm_migrations' order by 1`, [schema]);
-  return rows.map((r: { table_name: string }) => r.table_name);
+  return (rows as unknown as { table_name: string }[]).map((r) => r.table_name);
 }
 
 describe('migrations', () => {
