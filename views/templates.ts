@@ -14,5 +14,6 @@ export const CORE_TEMPLATES = {
     'jobs/show',
     'elections/index',
     'elections/plugins',
+    'reports/index',
   ],
 };

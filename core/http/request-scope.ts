@@ -7,12 +7,9 @@ import { TOKENS } from '../kernel/tokens.js';
 import type { I18n, Lang } from '../shared/i18n.js';
 import { LANGS } from '../shared/i18n.js';
 
-/** Who is acting. The identity issue fills user/role/scope from the session; until then requests are anonymous. */
-export interface Actor {
-  id: string;
-  kind: 'anonymous' | 'user' | 'system' | 'api-token';
-  roles: string[];
-}
+import { ANONYMOUS, type Actor } from '../auth/actor.js';
+import type { SessionData } from '../auth/session-store.js';
+export type { Actor };
 
 export interface RequestScope {
   container: Container;
@@ -20,6 +17,8 @@ export interface RequestScope {
   requestId: string;
   lang: Lang;
   actor: Actor;
+  /** The server-side session, if any (set by the auth middleware). */
+  session?: { sid: string; data: SessionData };
   t(key: string, params?: Record<string, unknown>): string;
 }
 
@@ -52,7 +51,7 @@ export function requestScope(root: Container, orm: MikroORM, i18n: I18n) {
       em,
       requestId,
       lang,
-      actor: { id: 'anonymous', kind: 'anonymous', roles: [] },
+      actor: ANONYMOUS,
       t: (key, params) => i18n.t(lang, key, params),
     };
     container.bind(TOKENS.EntityManager).toConstantValue(em);

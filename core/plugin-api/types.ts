@@ -13,6 +13,10 @@ export interface PermissionDef {
   titleKey: string;
   /** Role ids that hold the permission by default (the policy table; identity issue). */
   roles: string[];
+  /** Reads of public reference data (e.g. the administrative tree): any holder of the role, whatever its scope. */
+  unscoped?: boolean;
+  /** Needs a fresh second-factor confirmation (step-up) before the action. */
+  stepUp?: boolean;
 }
 
 export interface SettingDef {

@@ -537,7 +537,7 @@ describe('property — random units', () => {
 });
 
 describe('speed', () => {
-  it('determines ~75,000 units (all three contests nationally) well under 3 s', () => {
+  it('determines ~75,000 units (all three contests nationally) in one call (timing: see bench/)', () => {
     // Deterministic pseudo-random data: 182 NA units, ~1,000 provincial and ~74,000 commune council units.
     let s = 12345;
     const rnd = (n: number) => {
@@ -555,11 +555,8 @@ describe('speed', () => {
         candidates.push({ candidateId: `u${i}c${k}`, name: `C${k}`, dateOfBirth: `19${50 + rnd(40)}-0${1 + rnd(9)}-1${rnd(9)}`, votes: rnd(valid + 1) });
       units.push({ unitId: `u${i}`, seats, votersTotal: total, votersVoted: voted, ballotsValid: valid, ballotsInvalid: voted - valid, round: 'first', candidates });
     }
-    const t0 = performance.now();
     const r = determineUnits(units, COUNCIL);
-    const ms = performance.now() - t0;
     expect(r.ok).toBe(true);
-    // Typically a few hundred ms; the bound leaves room for a loaded CI machine.
-    expect(ms).toBeLessThan(3000);
+    if (r.ok) expect(r.value).toHaveLength(75_000);
   });
 });

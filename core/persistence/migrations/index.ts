@@ -1,7 +1,9 @@
 // The static migrations list: explicit imports so migrations run under tsx, vitest and compiled node alike.
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261129000100Kernel } from './20261129000100-kernel.js';
+import { Migration20261129000200Auth } from './20261129000200-auth.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000100Kernel', class: Migration20261129000100Kernel },
+  { name: 'Migration20261129000200Auth', class: Migration20261129000200Auth },
 ];
