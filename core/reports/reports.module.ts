@@ -25,7 +25,7 @@ export function createReportsModule(d: KernelDeps): ReportsModule {
     id: 'reports',
     messages: REPORT_MESSAGES,
     jobs: { [PROVINCE_COMMUNES_JOB]: provinceCommunesJob({ renderer, i18n: d.i18n, clock: d.clock }) },
-    routes: reportsRoutes({ jobs: d.jobs, renderer, clock: d.clock }),
+    routes: reportsRoutes({ jobs: d.jobs, renderer, clock: d.clock, pipeline: d.access.pipeline }),
     pool,
     renderer,
   };

@@ -1,0 +1,253 @@
+// The report-rendering service: print template + data → HTML (a dedicated Handlebars environment) → A4 PDF (the
+// browser pool) → an artefact on disk under DATA_DIR with its row and audit event written in one transaction.
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import Handlebars from 'handlebars';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { I18n, Lang } from '../shared/i18n.js';
+import { formatNumber } from '../shared/i18n.js';
+import type { Logger } from '../shared/logger.js';
+import type { Clock } from '../shared/clock.js';
+import { newId } from '../shared/ids.js';
+import { sql, exec } from '../persistence/db.js';
+import { recordAudit } from '../audit/audit.service.js';
+import type { BrowserPool } from './browser-pool.js';
+import { PRINT_DIR, PRINT_TEMPLATES } from './print-templates.js';
+
+export interface PrintTemplateSet {
+  dir: string;
+  stylesheet: string;
+  partials: readonly string[];
+  documents: readonly string[];
+}
+
+export interface ReportRendererOptions {
+  pool: BrowserPool;
+  i18n: I18n;
+  log: Logger;
+  clock: Clock;
+  /** Artefacts go to `<dataDir>/artefacts/<id>.<ext>`. */
+  dataDir: string;
+  templates?: PrintTemplateSet;
+}
+
+export interface DocumentOptions {
+  /** The <title> of the document (also the PDF's title metadata). */
+  title: string;
+  /** Official documents are Vietnamese; English exists for previews and tests. */
+  lang?: Lang;
+  /** Page-number footer ("Trang 1/3") on every page; on by default. */
+  pageNumbers?: boolean;
+}
+
+export interface NewArtefact {
+  /** Give a stable id (e.g. derived from the job run) so a retried job does not store a second copy. */
+  id?: string;
+  kind: string;
+  title: string;
+  /** The business parameters (ids, dates) that reproduce the document. Never personal data. */
+  params: Record<string, unknown>;
+  bytes: Uint8Array;
+  mime: string;
+  ext: string;
+  createdBy: string;
+  jobRunId?: string | null;
+  requestId?: string | null;
+}
+
+export interface StoredArtefact {
+  id: string;
+  path: string;
+  sha256: string;
+  size: number;
+  /** False when an artefact with this id already existed (a retried job): nothing was written. */
+  created: boolean;
+}
+
+export interface ArtefactRow {
+  id: string;
+  kind: string;
+  title: string;
+  params: Record<string, unknown>;
+  path: string;
+  sha256: string;
+  size: number;
+  mime: string;
+  created_by: string;
+  created_at: Date;
+  job_run_id: string | null;
+}
+
+export const PDF_MIME = 'application/pdf';
+const FONT_STACK = `"Liberation Serif", "Times New Roman", "Noto Serif", serif`;
+
+export class ReportRenderer {
+  private readonly hb = Handlebars.create();
+  private readonly documents = new Map<string, Handlebars.TemplateDelegate>();
+  /** The print stylesheet: a trusted constant read at boot, inlined by code (never a template variable). */
+  private readonly css: string;
+  readonly artefactsDir: string;
+
+  constructor(private readonly o: ReportRendererOptions) {
+    const set = o.templates ?? { dir: PRINT_DIR, ...PRINT_TEMPLATES };
+    this.css = fs.readFileSync(path.join(set.dir, set.stylesheet), 'utf8');
+    if (/<\/style/i.test(this.css)) throw new Error(`print stylesheet ${set.stylesheet} must not contain "</style"`);
+    this.registerHelpers();
+    for (const name of set.partials) {
+      if (this.hb.partials[name]) throw new Error(`print: duplicate partial "${name}"`);
+      this.hb.registerPartial(name, fs.readFileSync(path.join(set.dir, 'partials', `${name}.hbs`), 'utf8'));
+    }
+    for (const name of set.documents) {
+      if (this.documents.has(name)) throw new Error(`print: duplicate document "${name}"`);
+      this.documents.set(name, this.hb.compile(fs.readFileSync(path.join(set.dir, `${name}.hbs`), 'utf8')));
+    }
+    this.artefactsDir = path.join(o.dataDir, 'artefacts');
+  }
+
+  has(document: string): boolean {
+    return this.documents.has(document);
+  }
+
+  /** A complete, self-contained HTML document (no external resources: the pool blocks the network). */
+  html(document: string, data: Record<string, unknown>, o: DocumentOptions): string {
+    const tpl = this.documents.get(document);
+    if (!tpl) throw new Error(`print: unknown document "${document}"`);
+    const lang = o.lang ?? 'vi';
+    const body = tpl({ ...data, lang });
+    return (
+      `<!doctype html>\n<html lang="${lang}">\n<head>\n<meta charset="utf-8">\n` +
+      `<title>${Handlebars.Utils.escapeExpression(o.title)}</title>\n` +
+      `<style>\n${this.css}\n</style>\n</head>\n<body>\n${body}\n</body>\n</html>\n`
+    );
+  }
+
+  /** Renders a print template to A4 PDF bytes. */
+  async pdf(document: string, data: Record<string, unknown>, o: DocumentOptions): Promise<Uint8Array> {
+    const html = this.html(document, data, o);
+    return this.o.pool.renderPdf(html, { footerTemplate: o.pageNumbers === false ? undefined : this.footer(o.lang ?? 'vi') });
+  }
+
+  /**
+   * Stores a generated file: writes it under DATA_DIR, then inserts the artefact row and its audit event in
+   * one transaction. The file is moved into place inside that transaction and removed again if it fails, so
+   * a row never points at a missing file and a failed attempt leaves nothing behind.
+   */
+  async store(em: EntityManager, a: NewArtefact): Promise<StoredArtefact> {
+    const id = a.id ?? newId();
+    const bytes = Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const rel = `artefacts/${id}.${a.ext}`;
+    const abs = path.join(this.o.dataDir, rel);
+    const tmp = `${abs}.${randomBytes(4).toString('hex')}.tmp`;
+    await fs.promises.mkdir(this.artefactsDir, { recursive: true });
+    await fs.promises.writeFile(tmp, bytes);
+    let moved = false;
+    try {
+      const created = await em.transactional(async (tx) => {
+        const n = await exec(
+          tx,
+          `insert into artefact (id, kind, title, params, path, sha256, size, mime, created_by, created_at, job_run_id)
+           values (?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing`,
+          [id, a.kind, a.title, JSON.stringify(a.params), rel, sha256, bytes.length, a.mime, a.createdBy, this.o.clock.now(), a.jobRunId ?? null],
+        );
+        if (n === 0) return false;
+        await fs.promises.rename(tmp, abs);
+        moved = true;
+        await recordAudit(tx, {
+          actor: a.createdBy,
+          action: 'reports.artefact.create',
+          targetType: 'artefact',
+          targetId: id,
+          after: { kind: a.kind, title: a.title, params: a.params, sha256, size: bytes.length, mime: a.mime, jobRunId: a.jobRunId ?? null },
+          result: 'success',
+          requestId: a.requestId ?? null,
+        });
+        return true;
+      });
+      if (!created) {
+        await fs.promises.rm(tmp, { force: true });
+        const [row] = await sql<ArtefactRow>(em, 'select * from artefact where id = ?', [id]);
+        return { id, path: row.path, sha256: row.sha256, size: row.size, created: false };
+      }
+      return { id, path: rel, sha256, size: bytes.length, created: true };
+    } catch (e) {
+      await fs.promises.rm(moved ? abs : tmp, { force: true });
+      throw e;
+    }
+  }
+
+  /** Renders and stores in one call; returns the artefact. */
+  async renderToArtefact(
+    em: EntityManager,
+    document: string,
+    data: Record<string, unknown>,
+    doc: DocumentOptions,
+    meta: Omit<NewArtefact, 'bytes' | 'mime' | 'ext' | 'title'> & { title?: string },
+  ): Promise<StoredArtefact> {
+    const bytes = await this.pdf(document, data, doc);
+    return this.store(em, { ...meta, title: meta.title ?? doc.title, bytes, mime: PDF_MIME, ext: 'pdf' });
+  }
+
+  /** Absolute path of an artefact's file, refusing anything that would leave the artefacts directory. */
+  resolve(relPath: string): string | undefined {
+    const abs = path.resolve(this.o.dataDir, relPath);
+    return abs.startsWith(this.artefactsDir + path.sep) ? abs : undefined;
+  }
+
+  /** Chromium's footer template: its own tiny document, so the font is set here as well. */
+  private footer(lang: Lang): string {
+    const label = Handlebars.Utils.escapeExpression(this.o.i18n.t(lang, 'reports.doc.page'));
+    return (
+      `<div style="width:100%;padding:0 15mm 0 30mm;font-family:${FONT_STACK.replace(/"/g, "'")};font-size:10pt;text-align:center;color:#000;">` +
+      `${label} <span class="pageNumber"></span>/<span class="totalPages"></span></div>`
+    );
+  }
+
+  private registerHelpers(): void {
+    const i18n = this.o.i18n;
+    const lang = (options: Handlebars.HelperOptions | undefined): Lang => (options?.data?.root?.lang as Lang) ?? 'vi';
+    const helpers: Record<string, Handlebars.HelperDelegate> = {
+      /** {{t "key" name=value}}: translated and HTML-escaped. */
+      t: (key: string, options: Handlebars.HelperOptions) => i18n.t(lang(options), key, options?.hash),
+      /** {{num n}}: grouped the Vietnamese way (78.928.647). */
+      num: (n: unknown, options: Handlebars.HelperOptions) =>
+        typeof n === 'number' || (typeof n === 'string' && n !== '' && !isNaN(Number(n))) ? formatNumber(Number(n), lang(options)) : '',
+      /** {{inc @index}}: 1-based row numbers. */
+      inc: (n: unknown) => Number(n) + 1,
+      eq: (a: unknown, b: unknown) => a === b,
+    };
+    for (const [name, fn] of Object.entries(helpers)) this.hb.registerHelper(name, fn);
+  }
+}
+
+/** Vietnam's calendar date (YYYY-MM-DD) of an instant. */
+export function vnDate(d: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Ho_Chi_Minh', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+}
+
+/** "29/11/2026" from "2026-11-29". */
+export function dmy(isoDate: string): string {
+  const [y, m, d] = isoDate.split('-');
+  return `${d}/${m}/${y}`;
+}
+
+/**
+ * The place-and-date line of an official document: "Thành phố Hồ Chí Minh, ngày 29 tháng 11 năm 2026".
+ * Nghị định 30/2020 writes days below 10 and months 1 and 2 with a leading zero ("ngày 05 tháng 02").
+ */
+export function placeDateLine(i18n: I18n, lang: Lang, place: string, isoDate: string): string {
+  const [y, m, d] = isoDate.split('-').map(Number);
+  const day = d < 10 ? `0${d}` : String(d);
+  const month = m <= 2 ? `0${m}` : String(m);
+  return i18n.t(lang, 'reports.doc.place_date', { place, day, month, year: String(y) });
+}
+
+/**
+ * The place name (địa danh) for a province-level unit: the name without "Tỉnh"/"Thành phố" ("Cao Bằng",
+ * "Hà Nội"), except Thành phố Hồ Chí Minh, which official documents always write in full.
+ */
+export function placeName(provinceName: string): string {
+  const bare = provinceName.replace(/^(Tỉnh|Thành phố)\s+/u, '');
+  return bare === 'Hồ Chí Minh' ? 'Thành phố Hồ Chí Minh' : bare;
+}
