@@ -1,4 +1,5 @@
-// audit_event: the append-only, hash-chained record of every write and every rejected attempt.
+// audit_event: the append-only, hash-chained record of every write and every rejected attempt. Read-only for the
+// application: events are appended by recordAudit (audit.service.ts) and chained at commit by the database.
 import { EntitySchema } from '@mikro-orm/core';
 
 export class AuditEvent {

@@ -1,9 +1,12 @@
-// Audit or it did not happen: records an event in the SAME transaction as the write it describes, chained by hash
-// to the previous event. The chain head is taken under a transaction-scoped advisory lock so concurrent audited
-// transactions get consecutive sequence numbers; the lock is held only until commit.
-import { createHash } from 'node:crypto';
+// Audit or it did not happen: records an event in the SAME transaction as the write it describes. The event goes to
+// audit_pending with the hash of its content; a deferred constraint trigger (migration 20261129000300) chains it at
+// COMMIT — takes the chain lock, assigns the next seq, links the hash, moves the row to audit_event — so the lock
+// that serialises audited transactions is held only for that last step and the commit itself (docs/audit.md).
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from '../persistence/db.js';
+import { contentHash, normaliseAuditContent, eventHashOf, type AuditContent } from './audit-hash.js';
+
+export { canonicalJson, GENESIS_HASH } from './audit-hash.js';
 
 export type AuditResult = 'success' | 'rejected' | 'denied' | 'failed';
 
@@ -22,45 +25,36 @@ export interface AuditInput {
   userAgent?: string | null;
 }
 
-const GENESIS = '0'.repeat(64);
-const AUDIT_LOCK_KEY = 0x62617563; // 'bauc'
+/** The transaction-scoped advisory lock key of the chain head (also in the sealer trigger): 'bauc'. */
+export const AUDIT_LOCK_KEY = 0x62617563;
 
-/** Canonical JSON: keys sorted at every depth, so the hash does not depend on key order. */
-export function canonicalJson(v: unknown): string {
-  if (v === null || v === undefined) return 'null';
-  if (Array.isArray(v)) return '[' + v.map(canonicalJson).join(',') + ']';
-  if (v instanceof Date) return JSON.stringify(v.toISOString());
-  if (typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return '{' + Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => JSON.stringify(k) + ':' + canonicalJson(o[k])).join(',') + '}';
-  }
-  return JSON.stringify(v);
-}
-
-export function eventHash(prevHash: string, seq: string, at: string, e: AuditInput): string {
-  const body = canonicalJson({
-    seq, at, actor: e.actor, role: e.role ?? null, scope: e.scope ?? null, action: e.action,
-    targetType: e.targetType ?? null, targetId: e.targetId ?? null, before: e.before ?? null, after: e.after ?? null,
-    result: e.result, requestId: e.requestId ?? null, ip: e.ip ?? null, userAgent: e.userAgent ?? null,
-  });
-  return createHash('sha256').update(prevHash + '\n' + body).digest('hex');
-}
-
-/** Appends one audit event using the given EntityManager's transaction (call inside em.transactional). */
+/**
+ * Appends one audit event inside the EntityManager's current transaction (call it inside `em.transactional`). The
+ * event becomes visible, with its sequence number, when that transaction commits — and disappears with it on
+ * rollback. Returns the event's staging id (audit_pending.id), valid only inside the transaction.
+ */
 export async function recordAudit(em: EntityManager, e: AuditInput): Promise<string> {
-  await sql(em, 'select pg_advisory_xact_lock(?)', [AUDIT_LOCK_KEY]);
-  const [head] = await sql<{ seq: string; hash: string }>(em, 'select seq::text as seq, hash from audit_event order by seq desc limit 1');
-  const seq = String(BigInt(head?.seq ?? '0') + 1n);
-  const at = new Date().toISOString();
-  const prevHash = head?.hash ?? GENESIS;
-  const hash = eventHash(prevHash, seq, at, e);
-  await sql(
+  const c = normaliseAuditContent({ ...e, at: new Date() });
+  const [row] = await sql<{ id: string }>(
     em,
-    `insert into audit_event (seq, at, actor, role, scope, action, target_type, target_id, before, after, result, request_id, ip, user_agent, prev_hash, hash)
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?)`,
-    [seq, at, e.actor, e.role ?? null, e.scope ?? null, e.action, e.targetType ?? null, e.targetId ?? null,
-      e.before === undefined ? null : JSON.stringify(e.before), e.after === undefined ? null : JSON.stringify(e.after),
-      e.result, e.requestId ?? null, e.ip ?? null, e.userAgent ?? null, prevHash, hash],
+    `insert into audit_pending (at, actor, role, scope, action, target_type, target_id, before, after, result, request_id, ip, user_agent, content_hash)
+     values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?) returning id::text as id`,
+    [c.at, c.actor, c.role, c.scope, c.action, c.targetType, c.targetId, jsonParam(c.before), jsonParam(c.after), c.result,
+      c.requestId, c.ip, c.userAgent, contentHash(c)],
   );
-  return seq;
+  return row.id;
 }
+
+function jsonParam(v: unknown): string | null {
+  return v === null ? null : JSON.stringify(v);
+}
+
+/**
+ * The hash an event gets at `seq` after `prevHash` (what the sealer computes at commit). For tests and tools: the
+ * application never writes audit_event itself.
+ */
+export function eventHash(prevHash: string, seq: string, at: string, e: AuditInput): string {
+  return eventHashOf(prevHash, seq, normaliseAuditContent({ ...e, at: new Date(at) }));
+}
+
+export type { AuditContent };
