@@ -18,6 +18,19 @@ const urlWithScheme = (schemes: string[]) =>
 
 const emptyToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
+const KEY32_MESSAGE = 'phải là khóa 32 byte dạng hex (64 ký tự) hoặc base64 / must be a 32-byte key, hex or base64';
+
+/** Decodes a 32-byte key written as hex (64 digits) or base64 (standard or url-safe); undefined when it is neither. */
+export function decodeKey32(v: string): Buffer | undefined {
+  const s = v.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(s)) return Buffer.from(s, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(s)) {
+    const b = Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    if (b.length === 32) return b;
+  }
+  return undefined;
+}
+
 export const configSchema = z.object({
   PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(65535).default(3000)),
   HOST: z.preprocess(emptyToUndefined, z.string().default('0.0.0.0')),
@@ -39,6 +52,14 @@ export const configSchema = z.object({
   /** Import the reference lists automatically on first start when the tree is empty. */
   AUTO_IMPORT_REFERENCE: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('true')),
   NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'production', 'test']).default('development')),
+  /**
+   * Ed25519 private key (its 32-byte seed, hex or base64) that signs audit checkpoints. When absent: derived from
+   * SESSION_SECRET (HKDF-SHA256), else generated once into DATA_DIR/audit-checkpoint.key (docs/audit.md).
+   */
+  AUDIT_CHECKPOINT_KEY: z.preprocess(emptyToUndefined, z.string().refine((v) => decodeKey32(v) !== undefined, KEY32_MESSAGE).optional()),
+  /** Earlier checkpoint public keys (comma-separated, 32 bytes hex or base64 each), to verify checkpoints after a key change. */
+  AUDIT_CHECKPOINT_PUBLIC_KEYS: z.preprocess(emptyToUndefined, z.string().refine(
+    (v) => v.split(',').every((k) => decodeKey32(k.trim()) !== undefined), KEY32_MESSAGE).optional()),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -60,6 +81,10 @@ export interface Config {
   workerConcurrency: number;
   autoImportReference: boolean;
   nodeEnv: 'development' | 'production' | 'test';
+  /** The audit checkpoint signing key as configured (hex or base64 seed); see core/audit/checkpoint-key.ts. */
+  auditCheckpointKey?: string;
+  /** Earlier checkpoint public keys, accepted by the verifier. */
+  auditCheckpointPublicKeys: string[];
   version: string;
 }
 
@@ -100,6 +125,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     workerConcurrency: c.WORKER_CONCURRENCY,
     autoImportReference: c.AUTO_IMPORT_REFERENCE === 'true',
     nodeEnv: c.NODE_ENV,
+    auditCheckpointKey: c.AUDIT_CHECKPOINT_KEY,
+    auditCheckpointPublicKeys: c.AUDIT_CHECKPOINT_PUBLIC_KEYS?.split(',').map((k) => k.trim()) ?? [],
     version: APP_VERSION,
   };
 }

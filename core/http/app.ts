@@ -1,7 +1,7 @@
 // The Express application: security headers (strict CSP, no inline scripts), compression, static assets, request
 // ids and logs, request scope, core and plugin routes, and ONE error boundary that never shows a stack trace.
 import path from 'node:path';
-import express, { type Request, type Response, type NextFunction, type Router } from 'express';
+import express, { type Request, type Response, type NextFunction, type Router, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import compression from 'compression';
 import { pinoHttp } from 'pino-http';
@@ -27,6 +27,8 @@ export interface HttpDeps {
   publicDir: string;
   /** Route factories, in mount order (core modules, then plugin routes). */
   routers: ((render: Render) => Router)[];
+  /** Middleware after the request scope and before the routes (session, CSRF, forced password change). */
+  beforeRoutes?: RequestHandler[];
   /** Menu entries for the current request (plugin menus depend on the election and state). */
   menu?: (req: Request) => Promise<{ href: string; titleKey: string }[]>;
 }
@@ -66,6 +68,8 @@ export function createApp(d: HttpDeps): express.Express {
         },
       },
       crossOriginEmbedderPolicy: false,
+      // 'no-referrer' would make browsers send "Origin: null" on our own form posts; same-origin keeps the check exact.
+      referrerPolicy: { policy: 'same-origin' },
     }),
   );
   app.use(compression());
@@ -73,6 +77,7 @@ export function createApp(d: HttpDeps): express.Express {
   app.use(express.urlencoded({ extended: false, limit: '1mb' }));
   app.use(express.json({ limit: '1mb' }));
   app.use(requestScope(d.container, d.orm, d.i18n));
+  for (const m of d.beforeRoutes ?? []) app.use(m);
   if (d.menu) {
     app.use(async (req, res, next) => {
       res.locals.pluginMenu = await d.menu!(req);

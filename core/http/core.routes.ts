@@ -16,6 +16,10 @@ import type { Logger } from '../shared/logger.js';
 import type { I18n } from '../shared/i18n.js';
 import type { PluginRequestContext, PluginResponse } from '../plugin-api/index.js';
 import type { ViewEngine } from '../views/view-engine.js';
+import type { KernelDeps } from '../kernel/module.js';
+import { guard, mountAction, authorize } from './endpoint.js';
+import { NATION } from '../auth/policy.js';
+import { ok } from '../shared/result.js';
 
 export interface CoreRouteDeps {
   config: Config;
@@ -30,6 +34,7 @@ export interface CoreRouteDeps {
   views: ViewEngine;
   /** Counts shown on the home page (the admin tree module provides them). */
   treeCounts(req: Request): Promise<{ provinces: number; communes: number }>;
+  access: KernelDeps['access'];
 }
 
 const uuid = z.string().uuid();
@@ -37,6 +42,8 @@ const uuid = z.string().uuid();
 export function coreRoutes(d: CoreRouteDeps) {
   return (render: Render): Router => {
     const r = Router();
+    const nation = () => ({ type: 'nation' as const, code: NATION });
+    const p = d.access.pipeline;
 
     r.get('/', async (req, res) => {
       const counts = await d.treeCounts(req);
@@ -83,7 +90,7 @@ export function coreRoutes(d: CoreRouteDeps) {
       res.type(d.metrics.contentType).send(await d.metrics.metrics());
     });
 
-    r.get('/jobs', async (req, res) => {
+    r.get('/jobs', guard(p, 'core.jobs.view', nation), async (req, res) => {
       const { page, size, offset } = pageParams(req.query);
       const status = req.query.status === 'failed' ? 'failed' : undefined;
       const { rows, total } = await d.jobs.list(size, offset, status);
@@ -95,6 +102,10 @@ export function coreRoutes(d: CoreRouteDeps) {
       if (!uuid.safeParse(req.params.id).success) throw new AppException(appError('NOT_FOUND', 'jobs.not_found', 404));
       const job = await d.jobs.get(req.params.id);
       if (!job) throw new AppException(appError('NOT_FOUND', 'jobs.not_found', 404));
+      // Everyone sees the jobs they started; the jobs overview permission sees all.
+      if (job.created_by !== req.scope.actor.id) {
+        await authorize(p, req, 'core.jobs.view', nation());
+      }
       if (req.accepts(['html', 'json']) === 'json') {
         res.json({ id: job.id, name: job.name, status: job.status, done: job.progress_done, total: job.progress_total, error: job.error, result: job.result });
         return;
@@ -102,45 +113,57 @@ export function coreRoutes(d: CoreRouteDeps) {
       render(req, res, 'jobs/show', { job, resultJson: job.result ? JSON.stringify(job.result, null, 2) : '' }, { title: req.scope.t('jobs.title'), nav: 'jobs' });
     });
 
-    r.get('/elections', async (req, res) => {
+    r.get('/elections', guard(p, 'core.elections.view', nation), async (req, res) => {
       const elections = await sql(req.scope.em, 'select id, name, election_day::text as election_day, status from election order by election_day desc');
       render(req, res, 'elections/index', { elections }, { title: req.scope.t('elections.title'), nav: 'elections' });
     });
 
-    r.get('/elections/:id/plugins', async (req, res) => {
+    r.get('/elections/:id/plugins', guard(p, 'core.elections.view', nation), async (req, res) => {
       const election = await loadElection(req);
       const states = await d.pluginStates.states(req.scope.em, election.id);
       render(req, res, 'elections/plugins', { election, states }, { title: req.scope.t('elections.plugins'), nav: 'elections' });
     });
 
-    r.post('/elections/:id/plugins/:pluginId', async (req, res) => {
-      const election = await loadElection(req);
-      const enabled = req.body?.enabled === 'true';
-      const result = await d.pluginStates.setEnabled(election.id, String(req.params.pluginId), enabled, {
-        actor: req.scope.actor.id, requestId: req.scope.requestId, ip: req.ip, userAgent: req.get('user-agent'),
-      }, req.scope.lang);
-      if (!result.ok) throw new AppException(result.error);
-      res.redirect(303, `/elections/${election.id}/plugins`);
+    mountAction(r, p, {
+      id: 'core.plugin.set-enabled',
+      method: 'post',
+      path: '/elections/:id/plugins/:pluginId',
+      permission: 'core.plugins.manage',
+      input: z.object({ id: uuid, pluginId: z.string().min(1).max(60), enabled: z.enum(['true', 'false']) }).strict(),
+      target: (i) => ({ type: 'nation', code: NATION, electionId: i.id }),
+      handle: async (i, ctx) => {
+        const enabled = i.enabled === 'true';
+        const res = await d.pluginStates.setEnabledIn(ctx.em, i.id, i.pluginId, enabled, req_lang(ctx));
+        if (!res.ok) return res;
+        return ok({
+          targetType: 'plugin', targetId: `${i.id}:${i.pluginId}`, before: res.value.before, after: res.value.after,
+          redirect: `/elections/${i.id}/plugins`,
+          flash: ctx.t(enabled ? 'elections.plugin_enabled' : 'elections.plugin_disabled', { plugin: ctx.t(d.plugins.get(i.pluginId)!.manifest.titleKey) }),
+          afterCommit: () => d.pluginStates.syncSchedules(i.id, i.pluginId, enabled),
+        });
+      },
     });
 
     // Plugin routes: /elections/:id/p/:pluginId/<path>, refused (404) while the plugin is disabled for the election.
-    for (const p of d.plugins.plugins()) {
-      for (const route of d.plugins.routes(p.id)) {
-        const full = `/elections/:electionId/p/${p.id}${route.path === '/' ? '' : route.path}`;
+    for (const plugin of d.plugins.plugins()) {
+      for (const route of d.plugins.routes(plugin.id)) {
+        const full = `/elections/:electionId/p/${plugin.id}${route.path === '/' ? '' : route.path}`;
         const handler = async (req: Request, res: Response, next: NextFunction) => {
           const electionId = String(req.params.electionId);
           if (!uuid.safeParse(electionId).success) throw new AppException(appError('NOT_FOUND', 'elections.not_found', 404));
-          if (!(await d.pluginStates.isEnabled(req.scope.em, electionId, p.id))) {
+          if (!(await d.pluginStates.isEnabled(req.scope.em, electionId, plugin.id))) {
             throw new AppException(appError('PLUGIN_DISABLED', 'error.plugin_disabled', 404));
           }
-          const settings = await d.pluginStates.settings(req.scope.em, electionId, p.id);
+          const tgt = route.target?.({ params: req.params as Record<string, string>, query: req.query as Record<string, string | undefined> }) ?? nation();
+          await authorize(p, req, route.permission, { ...tgt, electionId });
+          const settings = await d.pluginStates.settings(req.scope.em, electionId, plugin.id);
           const ctx: PluginRequestContext = {
-            pluginId: p.id,
+            pluginId: plugin.id,
             electionId,
             lang: req.scope.lang,
             t: req.scope.t,
             now: () => new Date(),
-            log: d.log.child({ plugin: p.id }),
+            log: d.log.child({ plugin: plugin.id }),
             sql: (q, params) => sql(req.scope.em, q, params),
             settings,
             params: req.params as Record<string, string>,
@@ -183,4 +206,8 @@ export function pluginMenu(plugins: PluginRegistry, states: PluginStateService) 
     }
     return items;
   };
+}
+
+function req_lang(ctx: { req: Request }) {
+  return ctx.req.scope.lang;
 }

@@ -48,7 +48,7 @@ export class BullmqTransport implements JobTransport {
           throw e;
         }
       },
-      { connection: this.workerConn(), prefix: this.prefix, concurrency, stalledInterval: 5000, maxStalledCount: 2 },
+      { connection: this.workerConn(), prefix: this.prefix, concurrency, stalledInterval: 5000, maxStalledCount: 2, lockDuration: 10_000 },
     );
     this.worker.on('error', (e) => this.log.error({ err: e.message }, 'worker error'));
     await this.worker.waitUntilReady();

@@ -13,7 +13,10 @@ export interface EnqueueOptions {
   electionId?: string | null;
   /** Use this id for the run (e.g. derived from a business key) so a second enqueue is a no-op. */
   runId?: string;
-  /** Enqueue inside the caller's transaction (the row appears with the business write). */
+  /**
+   * Record the run inside the caller's transaction (the row appears with the business write). The run is NOT
+   * handed to the queue: call dispatch(id) after commit (the endpoint pipeline's afterCommit), or recover() will.
+   */
   em?: EntityManager;
 }
 
@@ -63,13 +66,14 @@ export class JobService {
       [id, name, JSON.stringify(payload), opts.createdBy ?? 'system', opts.electionId ?? null],
     );
     if (inserted === 0) return id; // already queued or done: idempotent
-    if (opts.em) {
-      // Queued after the caller commits; if the process dies first, recover() picks the row up.
-      queueMicrotask(() => void this.transport.add(id, name).catch((e) => this.log.warn({ err: String(e), id }, 'queue add deferred to recovery')));
-    } else {
-      await this.transport.add(id, name);
-    }
+    if (!opts.em) await this.transport.add(id, name);
     return id;
+  }
+
+  /** Hands a run recorded inside a transaction to the queue, once that transaction has committed. */
+  async dispatch(id: string): Promise<void> {
+    const [row] = await sql<{ name: string }>(this.orm.em.fork(), `select name from job_run where id = ? and status = 'queued'`, [id]);
+    if (row) await this.transport.add(id, row.name);
   }
 
   async get(id: string): Promise<JobRunRow | undefined> {
@@ -104,7 +108,8 @@ export class JobService {
       ]);
     }
     const [run] = await sql<JobRunRow>(em, 'select * from job_run where id = ?', [runId]);
-    if (!run) throw new PermanentJobError(`job_run ${runId} not found`);
+    // Not (yet) visible: the producer's transaction may not have committed. Retry rather than give up.
+    if (!run) throw new Error(`job_run ${runId} not found`);
     if (run.status === 'succeeded' || run.status === 'cancelled') return;
     await exec(em, `update job_run set status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()), updated_at = now(), error = null where id = ?`, [runId]);
     const log = this.log.child({ job: d.name, runId });

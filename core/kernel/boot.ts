@@ -32,6 +32,8 @@ import { createApp, PUBLIC_DIR } from '../http/app.js';
 import { coreRoutes, pluginMenu } from '../http/core.routes.js';
 import { createAdminTreeModule } from '../admin-tree/admin-tree.module.js';
 import { createReportsModule } from '../reports/reports.module.js';
+import { createAuditModule } from '../audit/audit.module.js';
+import { createAccessModule } from '../auth/auth.module.js';
 import { sql } from '../persistence/db.js';
 import type { Redis } from 'ioredis';
 
@@ -82,9 +84,12 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
 
     // Jobs: BullMQ when REDIS_URL is set, otherwise in-process through the same interface.
     let transport: JobTransport;
+    let sessionRedis: Redis | undefined;
     if (config.redisUrl) {
       const producer = producerConnection(config.redisUrl, log);
       await ready(producer);
+      sessionRedis = producerConnection(config.redisUrl, log);
+      await ready(sessionRedis);
       const workerConns: Redis[] = [];
       transport = new BullmqTransport(producer, () => {
         const c = workerConnection(config.redisUrl!, log);
@@ -95,6 +100,7 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
       lifecycle.onStop('queues', 'bullmq-queue', () => transport.close());
       lifecycle.onStop('redis', 'redis', async () => {
         for (const c of workerConns) c.disconnect();
+        await sessionRedis!.quit().catch(() => sessionRedis!.disconnect());
         await producer.quit().catch(() => producer.disconnect());
       });
       log.info({ prefix: config.queuePrefix }, 'Tác vụ nền chạy qua BullMQ + Redis / jobs run through BullMQ + Redis');
@@ -115,11 +121,14 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
         if (!views) throw new Error('views not ready');
         return views;
       },
+      access: undefined as unknown as KernelDeps['access'],
     };
+    const access = createAccessModule(deps, plugins, pluginStates, sessionRedis);
+    deps.access = { policy: access.policy, scopes: access.scopes, pipeline: access.pipeline };
 
     // Core modules, in an explicit list.
     const adminTree = createAdminTreeModule(deps);
-    const modules: CoreModule[] = [adminTree, createReportsModule(deps)];
+    const modules: CoreModule[] = [access, adminTree, createReportsModule(deps), createAuditModule(deps)];
     for (const m of modules) {
       if (m.messages) i18n.add(m.id, m.messages);
       for (const [name, h] of Object.entries(m.jobs ?? {})) router.register('core', name, h);
@@ -185,8 +194,9 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
       const app = createApp({
         container, config, log, orm, i18n, views, publicDir: PUBLIC_DIR,
         menu: pluginMenu(plugins, pluginStates),
+        beforeRoutes: access.middleware,
         routers: [
-          coreRoutes({ config, orm, jobs, plugins, pluginStates, metrics, embeddedDb: !config.databaseUrl, log, i18n, views, treeCounts: adminTree.treeCounts }),
+          coreRoutes({ config, orm, jobs, plugins, pluginStates, metrics, embeddedDb: !config.databaseUrl, log, i18n, views, treeCounts: adminTree.treeCounts, access: deps.access }),
           ...modules.filter((m) => m.routes).map((m) => m.routes!),
         ],
       });

@@ -11,6 +11,8 @@ import type { JobService } from '../jobs/job.service.js';
 import type { Render } from '../http/render.js';
 import type { Lifecycle } from './lifecycle.js';
 import type { ViewEngine } from '../views/view-engine.js';
+import type { Policy, ScopeResolver } from '../auth/policy.js';
+import type { PipelineDeps } from '../http/endpoint.js';
 
 export interface KernelDeps {
   config: Config;
@@ -25,6 +27,8 @@ export interface KernelDeps {
   /** True in processes that run the worker (ROLE all or worker). */
   runsWorker: boolean;
   runsWeb: boolean;
+  /** Authorisation: the single policy, the scope resolver (modules register unit/area resolvers) and the endpoint pipeline. */
+  access: { policy: Policy; scopes: ScopeResolver; pipeline: PipelineDeps };
 }
 
 export interface CoreModule {

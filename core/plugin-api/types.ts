@@ -70,6 +70,8 @@ export interface RouteDef {
   method: 'get' | 'post';
   path: string;
   permission: string;
+  /** The node the route acts on (default: the nation, within the election). */
+  target?: (ctx: { params: Record<string, string>; query: Record<string, string | undefined> }) => { type: TreeLevel; code: string };
   handle(ctx: PluginRequestContext): Promise<PluginResponse>;
 }
 

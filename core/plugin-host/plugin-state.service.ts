@@ -44,10 +44,12 @@ export class PluginStateService {
     return { ...this.registry.settingDefaults(pluginId), ...(row?.settings ?? {}) };
   }
 
-  /** Enables or disables a plugin for an election, in one transaction with its audit event. */
-  async setEnabled(electionId: string, pluginId: string, enabled: boolean, meta: AuditMeta, lang: Lang = 'vi'): Promise<Result<void, AppError>> {
+  /**
+   * Enables or disables a plugin for an election inside the caller's transaction (the endpoint pipeline audits it).
+   * A plugin's veto keeps it enabled and returns the plugin's message.
+   */
+  async setEnabledIn(em: EntityManager, electionId: string, pluginId: string, enabled: boolean, lang: Lang = 'vi'): Promise<Result<{ before: unknown; after: unknown }, AppError>> {
     if (!this.registry.get(pluginId)) return err({ code: 'PLUGIN_UNKNOWN', messageKey: 'plugins.unknown', params: { plugin: pluginId }, status: 404 });
-    const em = this.orm.em.fork();
     const [election] = await sql(em, 'select id from election where id = ?', [electionId]);
     if (!election) return err({ code: 'ELECTION_NOT_FOUND', messageKey: 'elections.not_found', status: 404 });
     if (!enabled) {
@@ -61,21 +63,32 @@ export class PluginStateService {
           log: this.log,
           sql: (q, p) => sql(em, q, p),
         });
-        if (!v.ok) {
-          await em.transactional(async (tx) => {
-            await recordAudit(tx as EntityManager, { ...auditBase(meta), action: 'core.plugin.disable', targetType: 'plugin', targetId: `${electionId}:${pluginId}`, result: 'rejected', after: { code: v.error.code } });
-          });
-          return v;
-        }
+        if (!v.ok) return v;
       }
     }
+    const [before] = await sql(em, 'select enabled from plugin_state where election_id = ? and plugin_id = ? for update', [electionId, pluginId]);
+    await sql(em, `insert into plugin_state (election_id, plugin_id, enabled, settings) values (?, ?, ?, '{}'::jsonb)
+      on conflict (election_id, plugin_id) do update set enabled = excluded.enabled, updated_at = now()`, [electionId, pluginId, enabled]);
+    return ok({ before: before ?? null, after: { enabled } });
+  }
+
+  /** The same with its own transaction and audit event (for callers outside HTTP: CLI, tests). */
+  async setEnabled(electionId: string, pluginId: string, enabled: boolean, meta: AuditMeta, lang: Lang = 'vi'): Promise<Result<void, AppError>> {
+    const em = this.orm.em.fork();
+    const action = enabled ? 'core.plugin.enable' : 'core.plugin.disable';
+    const targetId = `${electionId}:${pluginId}`;
+    let out: Result<{ before: unknown; after: unknown }, AppError> | undefined;
     await em.transactional(async (tx) => {
       const t = tx as EntityManager;
-      const [before] = await sql(t, 'select enabled, settings from plugin_state where election_id = ? and plugin_id = ? for update', [electionId, pluginId]);
-      await sql(t, `insert into plugin_state (election_id, plugin_id, enabled, settings) values (?, ?, ?, '{}'::jsonb)
-        on conflict (election_id, plugin_id) do update set enabled = excluded.enabled, updated_at = now()`, [electionId, pluginId, enabled]);
-      await recordAudit(t, { ...auditBase(meta), action: enabled ? 'core.plugin.enable' : 'core.plugin.disable', targetType: 'plugin', targetId: `${electionId}:${pluginId}`, before: before ?? null, after: { enabled }, result: 'success' });
+      out = await this.setEnabledIn(t, electionId, pluginId, enabled, lang);
+      if (out.ok) await recordAudit(t, { ...auditBase(meta), action, targetType: 'plugin', targetId, before: out.value.before, after: out.value.after, result: 'success' });
     });
+    if (!out!.ok) {
+      await em.transactional(async (tx) => {
+        await recordAudit(tx as EntityManager, { ...auditBase(meta), action, targetType: 'plugin', targetId, result: 'rejected', after: { code: (out as { error: AppError }).error.code } });
+      });
+      return out as Result<void, AppError>;
+    }
     await this.syncSchedules(electionId, pluginId, enabled);
     return ok(undefined);
   }

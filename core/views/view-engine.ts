@@ -92,6 +92,8 @@ function registerHelpers(hb: HB, i18n: I18n): void {
     and: (...args: unknown[]) => args.slice(0, -1).every(Boolean),
     or: (...args: unknown[]) => args.slice(0, -1).some(Boolean),
     not: (a: unknown) => !a,
+    /** {{pick cond a b}}: a if cond, else b (for sort-direction links). */
+    pick: (c: unknown, a: unknown, b: unknown) => (c ? a : b),
     add: (a: number, b: number) => Number(a) + Number(b),
     concat: (...args: unknown[]) => args.slice(0, -1).join(''),
     percentOf: (part: number, whole: number) => (whole > 0 ? Math.min(100, Math.round((part / whole) * 100)) : 0),

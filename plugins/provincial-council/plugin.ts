@@ -19,6 +19,8 @@ export const provincialCouncil = definePlugin({
       {
         id: `${ID}.contest.view`,
         level: 'nation',
+        // The contest's parameters are public law: any role may read them, whatever its scope.
+        unscoped: true,
         titleKey: `${ID}.permission.contest.view`,
         roles: ['system-admin', 'nec-official', 'province-official', 'commune-official', 'board-member', 'team-member', 'observer'],
       },

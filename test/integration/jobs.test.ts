@@ -8,6 +8,7 @@ import { BullmqTransport } from '../../core/jobs/bullmq-transport.js';
 import { InProcessTransport } from '../../core/jobs/in-process-transport.js';
 import { PermanentJobError, type JobTransport } from '../../core/jobs/job-types.js';
 import { producerConnection, workerConnection, ready } from '../../core/jobs/redis.js';
+import { TestClient, createUser } from '../helpers/client.js';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -111,18 +112,35 @@ describe.each(transports)('jobs via %s', (_kind, make) => {
 });
 
 describe('jobs page', () => {
+  let c: TestClient;
+  beforeAll(async () => {
+    const em = app.orm.em.fork();
+    const u = await createUser(em, { roles: [{ role: 'nec-official', scopeType: 'nation', scopeCode: 'VN' }], totp: true });
+    c = new TestClient(app.url);
+    await c.login(u, em);
+  });
+
+  it('is refused to anonymous visitors and to roles without the permission', async () => {
+    expect((await fetch(`${app.url}/jobs`, { redirect: 'manual' })).status).toBe(303);
+    const em = app.orm.em.fork();
+    const team = await createUser(em, { roles: [{ role: 'commune-official', scopeType: 'commune', scopeCode: '00004' }] });
+    const t = new TestClient(app.url);
+    await t.login(team, em);
+    expect((await t.get('/jobs')).status).toBe(403);
+  });
+
   it('lists failed jobs with their error', async () => {
-    const html = await (await fetch(`${app.url}/jobs?status=failed`)).text();
+    const html = await c.text('/jobs?status=failed');
     expect(html).toContain('Không đọc được tệp nhập');
     expect(html).toContain('Lỗi');
   });
 
   it('a job page shows a progress bar and JSON for polling', async () => {
     const [row] = (await app.jobs.list(1, 0)).rows;
-    const html = await (await fetch(`${app.url}/jobs/${row.id}`)).text();
+    const html = await c.text(`/jobs/${row.id}`);
     expect(html).toContain('role="progressbar"');
-    const json = await (await fetch(`${app.url}/jobs/${row.id}`, { headers: { accept: 'application/json' } })).json();
+    const json = await (await c.get(`/jobs/${row.id}`, { accept: 'application/json' })).json();
     expect(json.id).toBe(row.id);
-    expect((await fetch(`${app.url}/jobs/not-a-uuid`)).status).toBe(404);
+    expect((await c.get('/jobs/not-a-uuid')).status).toBe(404);
   });
 });

@@ -31,7 +31,7 @@ describe('migrations', () => {
       }
       expect(seen.at(-1)).toContain('admin_unit');
       for (let i = MIGRATIONS.length - 1; i >= 0; i--) {
-        await migrator.down({ to: i === 0 ? 0 : MIGRATIONS[i - 1].name });
+        await migrator.down(); // reverts the last applied migration only
         expect(await tables(orm)).toEqual(i === 0 ? [] : seen[i - 1]);
       }
       await migrator.up();

@@ -9,59 +9,61 @@ import { PluginStateService } from '../../core/plugin-host/plugin-state.service.
 import { I18n } from '../../core/shared/i18n.js';
 import { definePlugin, err } from '../../core/plugin-api/index.js';
 import { INSTALLED_PLUGINS } from '../../core/kernel/plugins.js';
+import { TestClient, createUser, type TestUser } from '../helpers/client.js';
 
 let app: TestApp;
+let admin: TestClient;
+let adminUser: TestUser;
 const electionId = randomUUID();
-const base = () => `${app.url}/elections/${electionId}`;
+const base = () => `/elections/${electionId}`;
 
 beforeAll(async () => {
   app = await startTestApp('plugins');
-  await sql(app.orm.em.fork(), `insert into election (id, name, election_day) values (?, 'Bầu cử thử nghiệm', '2026-03-15')`, [electionId]);
+  const em = app.orm.em.fork();
+  await sql(em, `insert into election (id, name, election_day) values (?, 'Bầu cử thử nghiệm', '2026-03-15')`, [electionId]);
+  adminUser = await createUser(em, { roles: [{ role: 'system-admin', scopeType: 'nation', scopeCode: 'VN' }], totp: true });
+  admin = new TestClient(app.url);
+  await admin.login(adminUser, em);
 });
 afterAll(async () => {
   await app?.close();
 });
 
-async function toggle(pluginId: string, enabled: boolean) {
-  return fetch(`${base()}/plugins/${pluginId}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: `enabled=${enabled}`,
-    redirect: 'manual',
-  });
+async function toggle(pluginId: string, enabled: boolean, client = admin) {
+  return client.post(`${base()}/plugins/${pluginId}`, { enabled: String(enabled) });
 }
 
 describe('plugin host', () => {
   it('a disabled plugin: its route is refused with a Vietnamese message and its menu entry hidden', async () => {
-    const res = await fetch(`${base()}/p/national-assembly`);
+    const res = await admin.get(`${base()}/p/national-assembly`);
     expect(res.status).toBe(404);
     expect(await res.text()).toContain('chưa được bật');
-    const page = await (await fetch(`${base()}/plugins`)).text();
+    const page = await admin.text(`${base()}/plugins`);
     expect(page).not.toContain(`/elections/${electionId}/p/national-assembly`);
   });
 
   it('enabling serves the route, shows the menu entry and upserts the schedule; all audited', async () => {
     const res = await toggle('national-assembly', true);
     expect(res.status).toBe(303);
-    const page = await fetch(`${base()}/p/national-assembly`);
+    const page = await admin.get(`${base()}/p/national-assembly`);
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain('Quốc hội');
     expect(html).toContain(`/elections/${electionId}/p/national-assembly`);
     const schedules = await app.jobs.listSchedules();
     expect(schedules.map((s) => s.id)).toContain(`national-assembly.recompute-structure-report.daily:${electionId}`);
-    const audit = await sql(app.orm.em.fork(), `select action, result from audit_event where target_id = ?`, [`${electionId}:national-assembly`]);
-    expect(audit).toEqual([{ action: 'core.plugin.enable', result: 'success' }]);
+    const audit = await sql(app.orm.em.fork(), `select action, result, actor from audit_event where target_id = ?`, [`${electionId}:national-assembly`]);
+    expect(audit).toEqual([{ action: 'core.plugin.set-enabled', result: 'success', actor: adminUser.id }]);
   });
 
   it('other plugins of the same election stay disabled', async () => {
-    expect((await fetch(`${base()}/p/commune-council`)).status).toBe(404);
+    expect((await admin.get(`${base()}/p/commune-council`)).status).toBe(404);
   });
 
   it('disabling refuses the route again, removes the schedule and keeps the data', async () => {
     await sql(app.orm.em.fork(), `update plugin_state set settings = '{"national-assembly.invalid-share-warning-percent": 7}' where election_id = ? and plugin_id = 'national-assembly'`, [electionId]);
     expect((await toggle('national-assembly', false)).status).toBe(303);
-    expect((await fetch(`${base()}/p/national-assembly`)).status).toBe(404);
+    expect((await admin.get(`${base()}/p/national-assembly`)).status).toBe(404);
     const schedules = await app.jobs.listSchedules();
     expect(schedules.map((s) => s.id)).not.toContain(`national-assembly.recompute-structure-report.daily:${electionId}`);
     const [row] = await sql(app.orm.em.fork(), `select enabled, settings from plugin_state where election_id = ? and plugin_id = 'national-assembly'`, [electionId]);
@@ -73,6 +75,20 @@ describe('plugin host', () => {
     const res = await toggle('no-such-plugin', true);
     expect(res.status).toBe(404);
     expect(await res.text()).toContain('Không có loại hình bầu cử');
+  });
+
+  it('only a system administrator may switch plugins; others are denied and the denial audited', async () => {
+    const em = app.orm.em.fork();
+    const official = await createUser(em, { roles: [{ role: 'commune-official', scopeType: 'commune', scopeCode: '26734' }] });
+    const c = new TestClient(app.url);
+    await c.login(official, em);
+    const res = await toggle('commune-council', true, c);
+    expect(res.status).toBe(403);
+    const anon = new TestClient(app.url);
+    expect((await toggle('commune-council', true, anon)).status).toBe(401);
+    const denied = await sql(em, `select actor from audit_event where action = 'core.plugin.set-enabled' and result = 'denied'`);
+    expect(denied.map((d) => d.actor)).toContain(official.id);
+    expect((await admin.get(`${base()}/p/commune-council`)).status).toBe(404);
   });
 
   it('a plugin may veto being disabled; the refusal is audited and the plugin stays enabled', async () => {

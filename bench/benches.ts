@@ -1,0 +1,6 @@
+// The explicit list of benchmarks `npm run bench` runs, in order.
+import type { Bench } from './lib.js';
+import { coldStartBench } from './cold-start.bench.js';
+import { auditBench } from './audit.bench.js';
+
+export const BENCHES: Bench[] = [coldStartBench, auditBench];

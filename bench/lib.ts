@@ -1,0 +1,90 @@
+// Benchmark helpers: an entry format (value + the raw limit measured in the same run), a closed-loop HTTP load
+// generator with percentiles, and process spawning for start-up measurements.
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+
+export interface BenchEntry {
+  name: string;
+  value: number;
+  unit: string;
+  /** The raw limit for the same work measured in the same run (e.g. COPY of the same rows). */
+  raw?: { name: string; value: number; unit: string };
+  /** value / raw.value (or raw / value for durations), so "1.0" means "as fast as the raw limit". */
+  ratio?: number;
+  notes?: string;
+}
+
+export interface Bench {
+  name: string;
+  run(): Promise<BenchEntry[]>;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+/** Closed-loop load: `concurrency` loops fetching `url` for `durationMs`; returns latencies (ms) and errors. */
+export async function load(url: string, concurrency: number, durationMs: number, init?: RequestInit): Promise<{ latencies: number[]; errors: number; rps: number }> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const until = Date.now() + durationMs;
+  const started = Date.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (Date.now() < until) {
+      const t = performance.now();
+      try {
+        const r = await fetch(url, init);
+        await r.arrayBuffer();
+        if (!r.ok) errors++;
+      } catch {
+        errors++;
+      }
+      latencies.push(performance.now() - t);
+    }
+  }));
+  latencies.sort((a, b) => a - b);
+  return { latencies, errors, rps: latencies.length / ((Date.now() - started) / 1000) };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+export async function waitUntil(fn: () => Promise<boolean>, timeoutMs: number, everyMs = 50): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      if (await fn()) return true;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  return false;
+}
+
+export function spawnApp(cwd: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'jobs/main.ts'], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+export async function stopChild(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null) return;
+  const done = new Promise((r) => c.once('exit', r));
+  c.kill('SIGTERM');
+  const t = setTimeout(() => c.kill('SIGKILL'), 20_000);
+  await done;
+  clearTimeout(t);
+}
+
+export const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;

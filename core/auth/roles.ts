@@ -1,0 +1,46 @@
+// Roles and core permissions: the policy table as declared data. Plugins declare their own permissions the same way
+// (PermissionDef.roles); the single policy in core/auth/policy.ts reads only this table.
+import type { PermissionDef, TreeLevel } from '../plugin-api/index.js';
+
+export type RoleId = 'system-admin' | 'nec-official' | 'province-official' | 'commune-official' | 'board-member' | 'team-member' | 'observer';
+
+export interface RoleDef {
+  id: RoleId;
+  titleKey: string;
+  /** Tree levels an assignment of this role may be scoped to. */
+  scopeTypes: TreeLevel[];
+  /** TOTP is mandatory (issue 3: system administrators, NEC and provincial roles). */
+  mandatory2fa: boolean;
+  /** Rank for delegated administration: a manager creates accounts only of a lower rank, below its own scope. */
+  rank: number;
+}
+
+export const ROLES: RoleDef[] = [
+  { id: 'system-admin', titleKey: 'role.system-admin', scopeTypes: ['nation'], mandatory2fa: true, rank: 100 },
+  { id: 'nec-official', titleKey: 'role.nec-official', scopeTypes: ['nation'], mandatory2fa: true, rank: 90 },
+  { id: 'province-official', titleKey: 'role.province-official', scopeTypes: ['province'], mandatory2fa: true, rank: 70 },
+  { id: 'commune-official', titleKey: 'role.commune-official', scopeTypes: ['commune'], mandatory2fa: false, rank: 50 },
+  { id: 'board-member', titleKey: 'role.board-member', scopeTypes: ['electoral-unit'], mandatory2fa: false, rank: 30 },
+  { id: 'team-member', titleKey: 'role.team-member', scopeTypes: ['polling-area'], mandatory2fa: false, rank: 20 },
+  { id: 'observer', titleKey: 'role.observer', scopeTypes: ['nation', 'province', 'commune', 'electoral-unit', 'polling-area'], mandatory2fa: false, rank: 0 },
+];
+export const ROLE_IDS = ROLES.map((r) => r.id);
+export const roleDef = (id: string): RoleDef | undefined => ROLES.find((r) => r.id === id);
+
+const ALL: RoleId[] = ['system-admin', 'nec-official', 'province-official', 'commune-official', 'board-member', 'team-member', 'observer'];
+const MANAGERS: RoleId[] = ['system-admin', 'nec-official', 'province-official', 'commune-official'];
+
+/** Core's permissions (owner 'core'). Reads are granted to observers; writes never are. */
+export const CORE_PERMISSIONS: PermissionDef[] = [
+  { id: 'core.tree.import', level: 'nation', titleKey: 'perm.core.tree.import', roles: ['system-admin'] },
+  { id: 'core.elections.view', level: 'nation', titleKey: 'perm.core.elections.view', roles: ALL, unscoped: true },
+  { id: 'core.plugins.manage', level: 'nation', titleKey: 'perm.core.plugins.manage', roles: ['system-admin'], stepUp: true },
+  { id: 'core.jobs.view', level: 'nation', titleKey: 'perm.core.jobs.view', roles: ['system-admin', 'nec-official', 'observer'] },
+  { id: 'core.users.view', level: 'commune', titleKey: 'perm.core.users.view', roles: [...MANAGERS, 'observer'] },
+  { id: 'core.users.manage', level: 'commune', titleKey: 'perm.core.users.manage', roles: MANAGERS },
+  { id: 'core.users.create-admin', level: 'nation', titleKey: 'perm.core.users.create-admin', roles: ['system-admin'], stepUp: true },
+  { id: 'core.users.unlock-data', level: 'nation', titleKey: 'perm.core.users.unlock-data', roles: ['system-admin', 'nec-official'], stepUp: true },
+  { id: 'core.audit.view', level: 'province', titleKey: 'perm.core.audit.view', roles: ['system-admin', 'nec-official', 'province-official', 'observer'] },
+  { id: 'core.reports.generate', level: 'province', titleKey: 'perm.core.reports.generate', roles: ['system-admin', 'nec-official', 'province-official', 'commune-official'] },
+  { id: 'core.reports.view', level: 'province', titleKey: 'perm.core.reports.view', roles: ALL },
+];
