@@ -1,6 +1,7 @@
 // The explicit list of benchmarks `npm run bench` runs, in order.
 import type { Bench } from './lib.js';
 import { coldStartBench } from './cold-start.bench.js';
+import { treeBench } from './tree.bench.js';
 import { auditBench } from './audit.bench.js';
 
-export const BENCHES: Bench[] = [coldStartBench, auditBench];
+export const BENCHES: Bench[] = [treeBench, coldStartBench, auditBench];

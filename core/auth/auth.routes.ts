@@ -4,7 +4,8 @@ import { Router, type Request, type Response } from 'express';
 import QRCode from 'qrcode';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Render } from '../http/render.js';
-import { registerMutating } from '../http/endpoint.js';
+import { registerMutating, auditRefusal } from '../http/endpoint.js';
+import { AUDITED, markAudited as markAuditedReq } from './audit-mark.js';
 import { sql, exec } from '../persistence/db.js';
 import { AppException, appError } from '../shared/result.js';
 import type { AuthService } from './auth.service.js';
@@ -20,8 +21,17 @@ export function safeNext(v: unknown): string {
 /** Registers a mutating route that writes its own audit event (the walker test checks every mutating route). */
 function mutating(r: Router, path: string, id: string, h: (req: Request, res: Response) => Promise<void>) {
   registerMutating(r, 'post', path, id);
-  r.post(path, h);
+  r.post(path, async (req, res) => {
+    try {
+      await h(req, res);
+    } finally {
+      // Paths that change nothing (no pending sign-in, not signed in) still leave one 'rejected' event.
+      if (!AUDITED.has(req)) await auditRefusal(req, id, 'rejected', undefined, { reason: 'nothing-to-do' });
+    }
+  });
 }
+
+
 
 export function authRoutes(auth: AuthService) {
   return (render: Render): Router => {
@@ -70,7 +80,7 @@ export function authRoutes(auth: AuthService) {
 
     mutating(r, '/auth/2fa', 'core.auth.second-factor', async (req, res) => {
       const s = req.scope.session;
-      if (s?.data.stage !== 'needs-2fa') return res.redirect(303, '/auth/login');
+      if (s?.data.stage !== 'needs-2fa') return nothingToDo(req, res, 'core.auth.second-factor', '/auth/login');
       const code = String(req.body?.code ?? '').slice(0, 20);
       const ok = await tx(req, async (em) => {
         const good = await auth.checkSecondFactor(em, s.data.userId, code);
@@ -100,7 +110,7 @@ export function authRoutes(auth: AuthService) {
 
     mutating(r, '/auth/2fa/enrol', 'core.auth.enrol-2fa', async (req, res) => {
       const s = req.scope.session;
-      if (!s?.data.pendingTotpSecret) return res.redirect(303, '/auth/2fa/enrol');
+      if (!s?.data.pendingTotpSecret) return nothingToDo(req, res, 'core.auth.enrol-2fa', '/auth/2fa/enrol');
       const step = await verifyTotp(s.data.pendingTotpSecret, String(req.body?.code ?? '').trim(), 0);
       if (step === undefined) {
         await tx(req, (em) => auth.audit(em, req, { action: 'core.auth.enrol-2fa', actor: s.data.userId, result: 'rejected', targetType: 'user', targetId: s.data.userId }));
@@ -217,6 +227,13 @@ export function authRoutes(auth: AuthService) {
 
     return r;
   };
+}
+
+/** A post that finds nothing to act on: recorded as rejected (before answering), then redirected. */
+async function nothingToDo(req: Request, res: Response, action: string, to: string): Promise<void> {
+  await auditRefusal(req, action, 'rejected', undefined, { reason: 'nothing-to-do' });
+  markAuditedReq(req);
+  res.redirect(303, to);
 }
 
 function stageUrl(stage: string, next: string): string {

@@ -15,6 +15,8 @@ import type { Counter, SessionData, SessionStore, SessionStage } from './session
 import { dummyHash, verifyPassword } from './password.js';
 import { verifyTotp, hashRecoveryCode } from './totp.js';
 import { roleDef } from './roles.js';
+import { markAudited } from './audit-mark.js';
+import { auditRefusal } from '../http/endpoint.js';
 
 export const IDLE_TIMEOUT_MS = 30 * 60_000;
 export const ABSOLUTE_TIMEOUT_MS = 12 * 3600_000;
@@ -176,8 +178,22 @@ export class AuthService {
 
   /** Refuses state-changing requests without a valid token or from another site. GET never changes state. */
   csrfMiddleware() {
-    return (req: Request, res: Response, next: NextFunction) => {
-      if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return next();
+    const check = this.csrfCheck();
+    return async (req: Request, res: Response, next: NextFunction) => {
+      try {
+        check(req);
+      } catch (e) {
+        // A forged or stale form is a denial like any other: recorded, then answered by the error boundary.
+        if (e instanceof AppException) await auditRefusal(req, 'core.csrf', 'denied', undefined, { code: e.appError.code, path: req.path.slice(0, 200) });
+        throw e;
+      }
+      next();
+    };
+  }
+
+  private csrfCheck() {
+    return (req: Request): void => {
+      if (['GET', 'HEAD', 'OPTIONS'].includes(req.method)) return;
       const site = req.get('sec-fetch-site');
       const origin = req.get('origin');
       const own = `${req.protocol}://${req.get('host')}`;
@@ -185,7 +201,7 @@ export class AuthService {
       if (site === 'cross-site' || site === 'same-site' || originBad) {
         throw new AppException(appError('CSRF_ORIGIN', 'auth.csrf_origin', 403));
       }
-      if (req.scope.actor.kind === 'api-token') return next();
+      if (req.scope.actor.kind === 'api-token') return;
       // Multipart bodies are parsed later (by the upload route), so their forms carry the token in the query.
       const fromQuery = req.is('multipart/form-data') && typeof req.query._csrf === 'string' ? req.query._csrf : '';
       const sent = (typeof req.body?._csrf === 'string' && req.body._csrf) || req.get('x-csrf-token') || fromQuery || '';
@@ -195,7 +211,6 @@ export class AuthService {
       const got = Buffer.from(String(sent), 'base64url');
       if (got.length !== expected.length || !timingSafeEqual(got, expected)) throw new AppException(appError('CSRF_INVALID', 'auth.csrf_invalid', 403));
       if (req.body && typeof req.body === 'object') delete req.body._csrf;
-      next();
     };
   }
 
@@ -301,6 +316,7 @@ export class AuthService {
   }
 
   async audit(em: EntityManager, req: Request, e: { action: string; result: 'success' | 'rejected' | 'denied' | 'failed'; targetType?: string; targetId?: string; after?: unknown; actor?: string }) {
+    markAudited(req);
     await recordAudit(em, {
       actor: e.actor ?? req.scope.actor.id, action: e.action, result: e.result, targetType: e.targetType, targetId: e.targetId, after: e.after,
       requestId: req.scope.requestId, ip: req.ip, userAgent: req.get('user-agent')?.slice(0, 200),

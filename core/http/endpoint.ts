@@ -171,7 +171,11 @@ const ROLLBACK = Symbol('rollback');
  * (403); the denial is audited. Throws, so the error boundary answers.
  */
 export async function authorize(d: PipelineDeps, req: Request, permission: string, t: Target): Promise<void> {
-  if (req.scope.actor.kind === 'anonymous') throw new AppException(appError('AUTH_REQUIRED', 'auth.login_required', 401));
+  if (req.scope.actor.kind === 'anonymous') {
+    // Anonymous reads are sent to sign in; an anonymous attempt to change something is recorded.
+    if (req.method !== 'GET' && req.method !== 'HEAD') await auditRefusal(req, permission, 'denied', t, { reason: 'anonymous' });
+    throw new AppException(appError('AUTH_REQUIRED', 'auth.login_required', 401));
+  }
   const decision = await d.policy.decide(req.scope.em, req.scope.actor.assignments, permission, t);
   if (!decision.allowed) {
     await auditRefusal(req, permission, 'denied', t, { reason: decision.reason, url: req.originalUrl.slice(0, 200) });

@@ -1,0 +1,211 @@
+// RBAC matrix (issue 3): every role × every relation of target to scope (same node, child, grandchild, parent,
+// sibling, other province) × every guarded route (read and write), with the expected outcome computed by an
+// independent oracle from the declared policy table (permission → roles, unscoped flag; role ranks) — not by the
+// Policy class under test. Zero unexpected allows, zero unexpected denials. IDOR: foreign ids in URLs, form fields
+// and download links are the "other province" / "sibling" cells of the matrix.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { waitReferenceImport } from '../helpers/admin-tree.js';
+import { TestClient, createUser, type TestUser } from '../helpers/client.js';
+import { sql } from '../../core/persistence/db.js';
+import { CORE_PERMISSIONS, ROLES, roleDef } from '../../core/auth/roles.js';
+import { INSTALLED_PLUGINS } from '../../core/kernel/plugins.js';
+import { PluginRegistry } from '../../core/plugin-host/registry.js';
+import { newId } from '../../core/shared/ids.js';
+
+// ---- the policy table, read as data (the oracle's only input) ------------------------------------------------
+const registry = PluginRegistry.build(INSTALLED_PLUGINS);
+const TABLE = new Map<string, { roles: string[]; unscoped: boolean }>([
+  ...CORE_PERMISSIONS.map((p) => [p.id, { roles: p.roles, unscoped: !!p.unscoped }] as const),
+  ...registry.permissions().map((p) => [p.id, { roles: p.roles, unscoped: !!p.unscoped }] as const),
+]);
+
+// ---- the tree fixture: real codes from the reference data ---------------------------------------------------
+const HCMC = '79';
+const HANOI = '01';
+let communeA = ''; // in HCMC
+let communeB = ''; // in HCMC (sibling of A)
+let communeH = ''; // in Hanoi (other province)
+
+type Node = { type: 'nation' | 'province' | 'commune'; code: string };
+type Relation = 'same' | 'child' | 'grandchild' | 'parent' | 'sibling' | 'other-province';
+
+/** Where each role's test account is scoped. Boards and teams get their scopes once the structure exists. */
+function scopeOf(role: string): Node | undefined {
+  const scopes: Record<string, Node> = {
+    'system-admin': { type: 'nation', code: 'VN' },
+    'nec-official': { type: 'nation', code: 'VN' },
+    'province-official': { type: 'province', code: HCMC },
+    'commune-official': { type: 'commune', code: communeA },
+    observer: { type: 'province', code: HCMC },
+  };
+  return scopes[role];
+}
+
+/** The target node in a given relation to a scope (undefined where the relation does not exist). */
+function targetFor(scope: Node, rel: Relation): Node | undefined {
+  if (scope.type === 'nation') return ({ same: scope, child: { type: 'province', code: HCMC }, grandchild: { type: 'commune', code: communeA } } as Partial<Record<Relation, Node>>)[rel];
+  if (scope.type === 'province') return ({ same: scope, child: { type: 'commune', code: communeA }, parent: { type: 'nation', code: 'VN' }, sibling: { type: 'province', code: HANOI }, 'other-province': { type: 'commune', code: communeH } } as Partial<Record<Relation, Node>>)[rel];
+  return ({ same: scope, parent: { type: 'province', code: HCMC }, grandchild: undefined, sibling: { type: 'commune', code: communeB }, 'other-province': { type: 'commune', code: communeH } } as Partial<Record<Relation, Node>>)[rel];
+}
+
+const RELATIONS: Relation[] = ['same', 'child', 'grandchild', 'parent', 'sibling', 'other-province'];
+
+/** The oracle: is `target` inside the subtree of `scope` (same node or below)? Written from the tree, not the policy. */
+function inside(scope: Node, target: Node): boolean {
+  if (scope.type === 'nation') return true;
+  if (scope.type === 'province') return (target.type === 'province' && target.code === scope.code) || (target.type === 'commune' && [communeA, communeB].includes(target.code) && scope.code === HCMC);
+  return target.type === 'commune' && target.code === scope.code;
+}
+function strictlyBelow(scope: Node, target: Node): boolean {
+  return inside(scope, target) && !(scope.type === target.type && scope.code === target.code);
+}
+function oracle(role: string, permission: string, scope: Node | undefined, target: Node): boolean {
+  const p = TABLE.get(permission)!;
+  if (!p.roles.includes(role)) return false;
+  if (p.unscoped) return true;
+  return !!scope && inside(scope, target);
+}
+
+// ---- the routes, each with its permission and how to aim it at a target node ---------------------------------
+interface RouteCase {
+  name: string;
+  kind: 'read' | 'write';
+  permission: string;
+  /** Which target levels the route takes ('fixed' routes always act on the nation or on the actor's own scope). */
+  takes: 'nation' | 'province' | 'commune-or-province' | 'own-scope' | 'unscoped';
+  /** Extra rule beyond the policy table (delegated administration), also from data (ranks). */
+  extra?: (role: string, scope: Node | undefined, target: Node) => boolean;
+  request(c: TestClient, target: Node): Promise<Response>;
+}
+
+let app: TestApp;
+let electionId = '';
+const artefactOf = new Map<string, string>(); // province code → artefact id
+
+const ROUTES: RouteCase[] = [
+  { name: 'GET /jobs', kind: 'read', permission: 'core.jobs.view', takes: 'nation', request: (c) => c.get('/jobs') },
+  { name: 'GET /tree/import', kind: 'read', permission: 'core.tree.import', takes: 'nation', request: (c) => c.get('/tree/import') },
+  { name: 'GET /elections', kind: 'read', permission: 'core.elections.view', takes: 'unscoped', request: (c) => c.get('/elections') },
+  { name: 'GET plugin page', kind: 'read', permission: 'national-assembly.contest.view', takes: 'unscoped', request: (c) => c.get(`/elections/${electionId}/p/national-assembly`) },
+  { name: 'POST plugin switch', kind: 'write', permission: 'core.plugins.manage', takes: 'nation', request: (c) => c.post(`/elections/${electionId}/plugins/national-assembly`, { enabled: 'true' }) },
+  { name: 'GET /admin/users', kind: 'read', permission: 'core.users.view', takes: 'own-scope', request: (c) => c.get('/admin/users') },
+  { name: 'GET /admin/audit', kind: 'read', permission: 'core.audit.view', takes: 'own-scope', request: (c) => c.get('/admin/audit') },
+  {
+    name: 'POST /admin/users (form field: scope of the new account)', kind: 'write', permission: 'core.users.manage', takes: 'commune-or-province',
+    // Delegated administration: strictly below one's scope, and only roles of a lower rank (here: an observer).
+    extra: (role, scope, target) => role === 'system-admin' || (!!scope && strictlyBelow(scope, target) && roleDef(role)!.rank > roleDef('observer')!.rank),
+    request: (c, t) => c.post('/admin/users', { username: `u${randomUUID().slice(0, 8)}`, fullName: 'Trần Thị Thử', role: 'observer', scopeType: t.type, scopeCode: t.code }),
+  },
+  {
+    name: 'POST /reports/province-communes (form field: province)', kind: 'write', permission: 'core.reports.generate', takes: 'province',
+    request: (c, t) => c.post('/reports/province-communes', { provinceCode: t.code }),
+  },
+  {
+    name: 'GET /artefacts/:id/download (download link of a province document)', kind: 'read', permission: 'core.reports.view', takes: 'province',
+    request: (c, t) => c.get(`/artefacts/${artefactOf.get(t.code)}/download`),
+  },
+];
+
+const clients = new Map<string, TestClient>();
+const users = new Map<string, TestUser>();
+
+beforeAll(async () => {
+  // No Chromium for this app: report jobs fail fast, the matrix only checks who may ask.
+  app = await startTestApp('rbac', { AUTO_IMPORT_REFERENCE: 'true', CHROME_PATH: '/nonexistent/chromium' });
+  await waitReferenceImport(app);
+  const em = app.orm.em.fork();
+  const pick = async (province: string, n: number) =>
+    (await sql<{ code: string }>(em, `select code from admin_unit where parent_code = ? and level = 'commune' and valid_to is null order by code limit 1 offset ?`, [province, n]))[0].code;
+  communeA = await pick(HCMC, 0);
+  communeB = await pick(HCMC, 1);
+  communeH = await pick(HANOI, 0);
+  electionId = randomUUID();
+  await sql(em, `insert into election (id, name, election_day) values (?, 'Bầu cử thử', '2026-03-15')`, [electionId]);
+  await sql(em, `insert into plugin_state (election_id, plugin_id, enabled) values (?, 'national-assembly', true)`, [electionId]);
+  for (const p of [HCMC, HANOI]) {
+    const id = newId();
+    await sql(em, `insert into artefact (id, kind, title, params, path, sha256, size, mime, created_by) values (?, 'core.reports.province-communes', 'Danh sách', ?::jsonb, 'none.pdf', 'x', 1, 'application/pdf', 'system')`,
+      [id, JSON.stringify({ provinceCode: p })]);
+    artefactOf.set(p, id);
+  }
+  for (const role of ROLES.map((r) => r.id)) {
+    const scope = scopeOf(role);
+    if (!scope) continue; // board-member / team-member: no electoral units or polling areas to scope them to yet
+    const u = await createUser(em, { roles: [{ role, scopeType: scope.type, scopeCode: scope.code }], totp: roleDef(role)!.mandatory2fa });
+    const c = new TestClient(app.url);
+    await c.login(u, em);
+    users.set(role, u);
+    clients.set(role, c);
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await app?.close();
+});
+
+describe('RBAC matrix', () => {
+  it('every role × relation × route × read/write matches the policy table: no unexpected allow or denial', async () => {
+    const unexpected: string[] = [];
+    let cells = 0;
+    for (const [role, client] of clients) {
+      const scope = scopeOf(role);
+      for (const route of ROUTES) {
+        const targets: [Relation | 'fixed', Node][] = [];
+        if (route.takes === 'nation') targets.push(['fixed', { type: 'nation', code: 'VN' }]);
+        else if (route.takes === 'own-scope') targets.push(['fixed', scope!]);
+        else if (route.takes === 'unscoped') targets.push(['fixed', { type: 'nation', code: 'VN' }]);
+        else {
+          for (const rel of RELATIONS) {
+            const t = targetFor(scope!, rel);
+            if (!t) continue;
+            if (route.takes === 'province' && t.type !== 'province') continue;
+            if (route.takes === 'commune-or-province' && t.type === 'nation') continue;
+            targets.push([rel, t]);
+          }
+        }
+        for (const [rel, target] of targets) {
+          cells++;
+          let expected = oracle(role, route.permission, scope, target);
+          if (expected && route.extra) expected = route.extra(role, scope, target);
+          const res = await route.request(client, target);
+          const denied = res.status === 403 || res.status === 401;
+          const ok = expected ? !denied : res.status === 403;
+          if (!ok) unexpected.push(`${role} @${scope?.type}:${scope?.code} ${route.name} [${route.kind}] → ${rel} ${target.type}:${target.code}: expected ${expected ? 'allow' : 'deny'}, got ${res.status}`);
+          await res.arrayBuffer().catch(() => undefined);
+        }
+      }
+    }
+    expect(unexpected).toEqual([]);
+    expect(cells).toBeGreaterThan(60);
+  }, 300_000);
+
+  it('anonymous callers are never allowed: reads go to the sign-in page, writes are refused', async () => {
+    const anon = new TestClient(app.url);
+    for (const route of ROUTES.filter((r) => r.takes !== 'unscoped')) {
+      const res = await route.request(anon, { type: 'province', code: HCMC });
+      if (route.kind === 'read') expect([303, 401], route.name).toContain(res.status);
+      else expect(res.status, route.name).toBe(401);
+    }
+  });
+
+  it('IDOR: a foreign account id in the URL is not found, and changing it is denied', async () => {
+    const em = app.orm.em.fork();
+    const foreign = await createUser(em, { roles: [{ role: 'observer', scopeType: 'commune', scopeCode: communeH }] });
+    const c = clients.get('commune-official')!;
+    expect((await c.get(`/admin/users/${foreign.id}`)).status).toBe(404);
+    expect((await c.post(`/admin/users/${foreign.id}/disable`)).status).toBe(403);
+    expect((await c.post(`/admin/users/${foreign.id}/reset-password`)).status).toBe(403);
+    expect((await c.post(`/admin/users/${foreign.id}/assignments`, { role: 'observer', scopeType: 'commune', scopeCode: communeA })).status).toBe(403);
+    const [u] = await sql(em, 'select status, must_change_password from app_user where id = ?', [foreign.id]);
+    expect(u).toEqual({ status: 'active', must_change_password: false });
+  });
+
+  it('every denial of the matrix was audited with the actor', async () => {
+    const rows = await sql<{ actor: string; n: number }>(app.orm.em.fork(), `select actor, count(*)::int as n from audit_event where result = 'denied' group by actor`);
+    const byActor = new Map(rows.map((r) => [r.actor, r.n]));
+    expect(byActor.get(users.get('commune-official')!.id)).toBeGreaterThan(0);
+    expect(byActor.get(users.get('observer')!.id)).toBeGreaterThan(0);
+  });
+});
