@@ -104,6 +104,8 @@ export class PgSessionStore implements SessionStore {
 export interface Counter {
   /** Increments and returns the count within the window. */
   hit(key: string, windowMs: number): Promise<number>;
+  /** The count within the current window, without incrementing. */
+  peek(key: string): Promise<number>;
   reset(key: string): Promise<void>;
 }
 
@@ -113,6 +115,9 @@ export class RedisCounter implements Counter {
     const k = `${this.prefix}:rl:${key}`;
     const [[, n]] = (await this.redis.multi().incr(k).pexpire(k, windowMs, 'NX').exec()) as [[null, number]];
     return n;
+  }
+  async peek(key: string) {
+    return Number((await this.redis.get(`${this.prefix}:rl:${key}`)) ?? 0);
   }
   async reset(key: string) {
     await this.redis.del(`${this.prefix}:rl:${key}`);
@@ -130,6 +135,10 @@ export class MemoryCounter implements Counter {
     }
     e.n++;
     return e.n;
+  }
+  async peek(key: string) {
+    const e = this.m.get(key);
+    return e && e.until >= Date.now() ? e.n : 0;
   }
   async reset(key: string) {
     this.m.delete(key);
