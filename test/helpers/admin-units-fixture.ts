@@ -5,7 +5,8 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { exec } from '../../core/persistence/db.js';
-import { collationKey, searchKey } from '../../core/shared/vn-text.js';
+import { searchKey } from '../../core/shared/vn-text.js';
+import { sortKey } from '../../core/admin-tree/import.service.js';
 import { REFERENCE_DATA_DIR } from './test-app.js';
 
 export const TREE_2025 = '2025-07-01';
@@ -65,7 +66,7 @@ export async function insertUnits(em: EntityManager, rows: UnitRow[]): Promise<v
     await exec(
       em,
       `insert into admin_unit (code, valid_from, valid_to, level, parent_code, name, type, search_key, sort_key) values ${chunk.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-      chunk.flatMap((r) => [r.code, r.from, r.to, r.level, r.parent, r.name, r.type, searchKey(r.name), collationKey(r.name)]),
+      chunk.flatMap((r) => [r.code, r.from, r.to, r.level, r.parent, r.name, r.type, searchKey(r.name), sortKey(r.name, r.type as Parameters<typeof sortKey>[1])]),
     );
   }
 }

@@ -1,5 +1,6 @@
 // The province list PDF end to end on the real app, PostgreSQL, Redis and Chromium: request over HTTP → job →
 // artefact (file + row + audit) → download → text and fonts checked with poppler, first page saved as PNG.
+import { sortKey } from '../../core/admin-tree/import.service.js';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -141,7 +142,8 @@ describe('province communes list (PDF)', () => {
       .filter((m): m is RegExpExecArray => !!m);
     const expected = hcmc
       .filter((r) => r.level === 'commune')
-      .sort((a, b) => (collationKey(a.name) < collationKey(b.name) ? -1 : collationKey(a.name) > collationKey(b.name) ? 1 : a.code.localeCompare(b.code)))
+      .map((r) => ({ ...r, key: sortKey(r.name, r.type as Parameters<typeof sortKey>[1]) }))
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.code.localeCompare(b.code)))
       .map((r) => r.code);
     expect(rows.map((m) => m[2])).toEqual(expected);
     expect(rows.map((m) => Number(m[1]))).toEqual(expected.map((_, i) => i + 1));
