@@ -16,6 +16,7 @@ import { CORE_PERMISSIONS, ROLE_IDS } from './roles.js';
 import { AUTH_MESSAGES } from './messages.js';
 import { authRoutes } from './auth.routes.js';
 import { usersRoutes } from './users.routes.js';
+import { tokensRoutes } from './tokens.routes.js';
 import { UsersService } from './users.service.js';
 import { Router } from 'express';
 import type { PipelineDeps } from '../http/endpoint.js';
@@ -81,6 +82,7 @@ export function createAccessModule(d: KernelDeps, registry: PluginRegistry, stat
     routes: (render) => {
       const r = Router();
       r.use(authRoutes(auth)(render));
+      r.use(tokensRoutes({ pipeline, auth })(render));
       r.use(usersRoutes({ pipeline, auth, users: new UsersService(policy), dataDir: d.config.dataDir })(render));
       return r;
     },

@@ -307,12 +307,17 @@ export class AuthService {
   async actorFromToken(em: EntityManager, token: string): Promise<Actor | undefined> {
     if (!/^bct_[A-Za-z0-9_-]{20,100}$/.test(token)) return undefined;
     const h = createHash('sha256').update(token).digest('hex');
-    const [row] = await sql<{ id: string; user_id: string }>(em, `select id, user_id from api_token where token_hash = ? and revoked_at is null and (expires_at is null or expires_at > now())`, [h]);
+    const [row] = await sql<{ id: string; user_id: string; assignment_id: string | null }>(em, `select id, user_id, assignment_id from api_token where token_hash = ? and revoked_at is null and (expires_at is null or expires_at > now())`, [h]);
     if (!row) return undefined;
     const user = await this.loadActiveUser(em, row.user_id);
     if (!user) return undefined;
     await exec(em, 'update api_token set last_used_at = now() where id = ?', [row.id]);
-    return { id: user.id, kind: 'api-token', username: user.username, fullName: user.full_name, assignments: await this.assignments(em, user.id) };
+    let assignments = await this.assignments(em, user.id);
+    if (row.assignment_id) {
+      const [a] = await sql<{ role: string; scope_type: Assignment['scopeType']; scope_code: string; election_id: string | null }>(em, 'select role, scope_type, scope_code, election_id from role_assignment where id = ?', [row.assignment_id]);
+      assignments = a ? [{ role: a.role, scopeType: a.scope_type, scopeCode: a.scope_code, electionId: a.election_id }] : [];
+    }
+    return { id: user.id, kind: 'api-token', username: user.username, fullName: user.full_name, assignments };
   }
 
   /** Ends every session of a user at once (account disabled, password reset, "log out everywhere"). */

@@ -34,6 +34,10 @@ const MANAGERS: RoleId[] = ['system-admin', 'nec-official', 'province-official',
 export const CORE_PERMISSIONS: PermissionDef[] = [
   { id: 'core.tree.import', level: 'nation', titleKey: 'perm.core.tree.import', roles: ['system-admin'] },
   { id: 'core.elections.view', level: 'nation', titleKey: 'perm.core.elections.view', roles: ALL, unscoped: true },
+  { id: 'core.elections.manage', level: 'nation', titleKey: 'perm.core.elections.manage', roles: ['system-admin', 'nec-official'] },
+  // Stepping an election back a phase undoes a decision: administrators only, with a fresh second factor and a reason.
+  { id: 'core.elections.phase-back', level: 'nation', titleKey: 'perm.core.elections.phase-back', roles: ['system-admin'], stepUp: true },
+  { id: 'core.elections.calendar-recompute', level: 'commune', titleKey: 'perm.core.elections.calendar-recompute', roles: ['system-admin', 'nec-official', 'province-official', 'commune-official'] },
   { id: 'core.plugins.manage', level: 'nation', titleKey: 'perm.core.plugins.manage', roles: ['system-admin'], stepUp: true },
   { id: 'core.jobs.view', level: 'nation', titleKey: 'perm.core.jobs.view', roles: ['system-admin', 'nec-official', 'observer'] },
   { id: 'core.users.view', level: 'commune', titleKey: 'perm.core.users.view', roles: [...MANAGERS, 'observer'] },

@@ -3,14 +3,14 @@
 // through the endpoint pipeline (validation → policy + delegated-administration rule → transaction → audit).
 import fs from 'node:fs';
 import path from 'node:path';
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response, type NextFunction } from 'express';
 import multer from 'multer';
 import ExcelJS from 'exceljs';
 import { z } from 'zod';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Render } from '../http/render.js';
 import { pageParams, pager } from '../http/render.js';
-import { guard, mountAction, authorize, type PipelineDeps } from '../http/endpoint.js';
+import { guard, mountAction, authorize, auditRefusal, type PipelineDeps } from '../http/endpoint.js';
 import { AppException, appError, ok, err, type FieldIssue } from '../shared/result.js';
 import { sql } from '../persistence/db.js';
 import { newId } from '../shared/ids.js';
@@ -25,6 +25,10 @@ const uuid = z.string().uuid();
 const BULK_MAX_ROWS = 5000;
 export const BULK_HEADERS = ['Tên đăng nhập', 'Họ và tên', 'Điện thoại', 'Email', 'Vai trò', 'Loại phạm vi', 'Mã phạm vi', 'Hết hạn (YYYY-MM-DD)'];
 const BULK_FIELDS: (keyof NewUserInput)[] = ['username', 'fullName', 'phone', 'email', 'role', 'scopeType', 'scopeCode', 'expiresAt'];
+/** Roles from this rank up are administrators: created only with core.users.create-admin (step-up), never in bulk. */
+const ADMIN_RANK = roleDef('nec-official')!.rank;
+/** The fields of the new-account form (anything else in a posted form is refused). */
+const NEW_USER_FIELDS = newUserInput.shape;
 
 export interface UsersRouteDeps {
   pipeline: PipelineDeps;
@@ -47,27 +51,39 @@ export function usersRoutes(d: UsersRouteDeps) {
     const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 5 * 1024 * 1024, files: 1 } });
     const grantableRoles = (req: Request) => ROLES.filter((x) => req.scope.actor.assignments.some((a) => a.role === 'system-admin' || (roleDef(a.role)!.rank > x.rank && ['nec-official', 'province-official', 'commune-official'].includes(a.role))));
 
+    /** Can the assignment be checked against the tree (its unit exists and suits the role)? */
+    const checkable = async (em: EntityManager, i: { role: string; scopeType: string; scopeCode: string }) =>
+      !!roleDef(i.role)?.scopeTypes.includes(i.scopeType as TreeLevel) && p.policy.exists(em, { type: i.scopeType as TreeLevel, code: i.scopeCode });
+    /** The policy target of a new account: its unit, or (when that cannot be checked) the actor's own scope. */
+    const grantTarget = async (req: Request, em: EntityManager, i: { role: string; scopeType: string; scopeCode: string }): Promise<Target> =>
+      (await checkable(em, i)) ? { type: i.scopeType as TreeLevel, code: i.scopeCode } : ownScope(req, d, 'core.users.manage');
+
     /** Refuses (403, audited) a user outside the actor's manageable scope — ids in URLs are never trusted. */
     const manageable = async (req: Request, userId: string) => d.users.mayManage(req.scope.em, req.scope.actor.assignments, userId);
 
     r.get('/admin/users', guard(p, 'core.users.view', (req) => ownScope(req, d, 'core.users.view')), async (req, res) => {
       const { page, size, offset } = pageParams(req.query);
       const q = typeof req.query.q === 'string' ? req.query.q.slice(0, 100) : '';
-      const { rows, total } = await d.users.list(req.scope.em, req.scope.actor.assignments, { q, sort: String(req.query.sort ?? ''), dir: String(req.query.dir ?? ''), limit: size, offset });
-      render(req, res, 'users/index', { users: rows, q, page: pager(page, size, total), sort: req.query.sort ?? 'name', dir: req.query.dir ?? 'asc' }, { title: req.scope.t('users.title'), nav: 'users' });
+      const sort = ['name', 'username', 'status'].includes(String(req.query.sort)) ? String(req.query.sort) : 'name';
+      const dir = req.query.dir === 'desc' ? 'desc' : 'asc';
+      const { rows, total } = await d.users.list(req.scope.em, req.scope.actor.assignments, { q, sort, dir, limit: size, offset });
+      render(req, res, 'users/index', { users: rows, q, page: pager(page, size, total), sort, dir }, { title: req.scope.t('users.title'), nav: 'users' });
     });
 
     r.get('/admin/users/new', guard(p, 'core.users.manage', (req) => ownScope(req, d, 'core.users.manage')), (req, res) => {
-      render(req, res, 'users/new', { roles: grantableRoles(req), form: {} }, { title: req.scope.t('users.new'), nav: 'users' });
+      render(req, res, 'users/new', { roles: grantableRoles(req), form: {}, focus: 'username' }, { title: req.scope.t('users.new'), nav: 'users' });
     });
 
     mountAction(r, p, {
       id: 'core.users.create',
       method: 'post',
       path: '/admin/users',
-      permission: (i) => (roleDef(i.role)!.rank >= roleDef('nec-official')!.rank ? 'core.users.create-admin' : 'core.users.manage'),
+      permission: (i) => (roleDef(i.role)!.rank >= ADMIN_RANK ? 'core.users.create-admin' : 'core.users.manage'),
       input: newUserInput.strict(),
-      target: (i) => ({ type: i.scopeType as TreeLevel, code: i.scopeCode }),
+      target: (i, req, em) => grantTarget(req, em, i),
+      // Delegated administration: strictly below one's scope and of a lower rank, else 403 (audited as denied). A code
+      // that names no unit, or a scope type the role cannot have, is a field error that checkNew reports (400).
+      authorize: async (i, req, em) => !(await checkable(em, i)) || d.users.mayGrant(em, req.scope.actor.assignments, i),
       handle: async (i, ctx) => {
         const issues = await d.users.checkNew(ctx.em, ctx.actor.assignments, i);
         if (issues.length) return err(appError('USER_INVALID', 'input.invalid_form', 400, undefined, issues));
@@ -114,11 +130,16 @@ export function usersRoutes(d: UsersRouteDeps) {
         for (const row of parsed.value) {
           const v = newUserInput.safeParse(row.values);
           if (!v.success) {
-            for (const zi of v.error.issues) issues.push({ row: row.row, column: BULK_HEADERS[BULK_FIELDS.indexOf(zi.path[0] as keyof NewUserInput)] ?? String(zi.path[0]), code: 'BULK_' + zi.code.toUpperCase(), messageKey: `users.bulk_field.${String(zi.path[0])}` });
+            for (const zi of v.error.issues) issues.push({ row: row.row, column: BULK_HEADERS[BULK_FIELDS.indexOf(zi.path[0] as keyof NewUserInput)] ?? String(zi.path[0]), code: 'BULK_' + zi.code.toUpperCase(), messageKey: `users.field.${String(zi.path[0])}` });
             continue;
           }
           if (seen.has(v.data.username)) issues.push({ row: row.row, column: BULK_HEADERS[0], code: 'BULK_DUPLICATE', messageKey: 'users.bulk_duplicate', params: { username: v.data.username } });
           seen.add(v.data.username);
+          // Administrators need core.users.create-admin and a fresh second factor: one at a time, through the form.
+          if (roleDef(v.data.role)!.rank >= ADMIN_RANK) {
+            issues.push({ row: row.row, column: BULK_HEADERS[4], code: 'BULK_ADMIN_ROLE', messageKey: 'users.bulk_admin_role' });
+            continue;
+          }
           for (const fi of await d.users.checkNew(ctx.em, ctx.actor.assignments, v.data)) {
             issues.push({ ...fi, row: row.row, column: BULK_HEADERS[BULK_FIELDS.indexOf(fi.field as keyof NewUserInput)] });
           }
@@ -137,7 +158,7 @@ export function usersRoutes(d: UsersRouteDeps) {
         const sheetId = newId();
         await writePasswordSheet(path.join(d.dataDir, 'secrets', `${sheetId}.xlsx`), created);
         await d.auth.updateSession(ctx.req, { reveal: { userId: ctx.actor.id, sheetId } });
-        return ok({ targetType: 'user-batch', targetId: sheetId, after: { count: created.length, usernames: created.map((c) => c.username) }, redirect: '/admin/users/bulk' });
+        return ok({ targetType: 'user-batch', targetId: sheetId, after: { count: created.length, usernames: created.map((c) => c.username) }, redirect: '/admin/users/bulk', flash: ctx.t('users.bulk_created', { n: created.length }) });
       },
     });
 
@@ -234,6 +255,44 @@ export function usersRoutes(d: UsersRouteDeps) {
         if (!removed) return err(appError('NOT_FOUND', 'users.not_found', 404));
         return ok({ targetType: 'user', targetId: i.id, before: removed, redirect: `/admin/users/${i.id}` });
       },
+    });
+
+    // Browsers get the page they came from back instead of the generic error page: the new-account form with what was
+    // typed and a message by each field, or the bulk page with a table of rows and columns. API clients, and every
+    // other error, go on to the error boundary.
+    r.use(async (e: unknown, req: Request, res: Response, next: NextFunction) => {
+      if (e instanceof multer.MulterError) {
+        // Refused before the pipeline (the upload middleware): audited here, as every rejected attempt is.
+        const tooBig = e.code === 'LIMIT_FILE_SIZE';
+        await auditRefusal(req, 'core.users.bulk-create', 'rejected', undefined, { code: tooBig ? 'BULK_TOO_LARGE' : 'BULK_UPLOAD', multer: e.code });
+        e = new AppException(appError(tooBig ? 'BULK_TOO_LARGE' : 'BULK_UPLOAD', tooBig ? 'users.bulk_too_large' : 'users.bulk_no_file', tooBig ? 413 : 400));
+      }
+      if (!(e instanceof AppException) || req.method !== 'POST' || req.accepts(['html', 'json']) !== 'html') return next(e);
+      const ae = e.appError;
+      const t = req.scope.t;
+      if (req.path === '/admin/users' && ae.status === 400) {
+        const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
+        const form = Object.fromEntries(Object.entries(body).filter(([k, v]) => k in NEW_USER_FIELDS && typeof v === 'string'));
+        const errors: Record<string, string> = {};
+        const general: string[] = [];
+        for (const x of ae.details ?? []) {
+          if (x.code === 'INPUT_UNRECOGNIZED_KEYS') {
+            general.push(t('input.unknown_field', { field: Object.keys(body).filter((k) => !(k in NEW_USER_FIELDS)).join(', ').slice(0, 200) || '-' }));
+          } else if (x.field && x.field in NEW_USER_FIELDS) {
+            // Schema failures get the field's own rule; business failures (taken, unknown unit…) their message.
+            errors[x.field] ??= x.code.startsWith('INPUT_') ? t(`users.field.${x.field}`) : t(x.messageKey, x.params);
+          } else general.push(t(x.messageKey, x.params));
+        }
+        const focus = BULK_FIELDS.find((f) => errors[f]) ?? 'username'; // the form has the template's column order
+        render(req, res, 'users/new', { roles: grantableRoles(req), form, errors, general, focus, error: t(ae.messageKey, ae.params) }, { status: 400, title: t('users.new'), nav: 'users' });
+        return;
+      }
+      if (req.path === '/admin/users/bulk' && (ae.status === 400 || ae.status === 413)) {
+        const issues = (ae.details ?? []).map((x) => ({ row: x.row, column: x.column, message: t(x.messageKey, x.params) }));
+        render(req, res, 'users/bulk', { roles: grantableRoles(req), error: t(ae.messageKey, ae.params), issues }, { status: ae.status, title: t('users.bulk'), nav: 'users' });
+        return;
+      }
+      next(e);
     });
 
     return r;

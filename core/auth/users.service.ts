@@ -40,8 +40,19 @@ export interface UserListRow {
   status: string;
   expires_at: Date | null;
   locked_until: Date | null;
-  roles: string | null;
+  /** The account's assignments, with the name of the unit when the scope is a node of the tree. */
+  roles: AssignmentView[] | null;
 }
+
+export interface AssignmentView {
+  role: string;
+  scopeType: string;
+  scopeCode: string;
+  scopeName: string | null;
+}
+
+/** The unit a role assignment `ra` is scoped to (current version), for its name. */
+const SCOPE_UNIT_JOIN = `left join admin_unit au on au.code = ra.scope_code and au.level = ra.scope_type and au.valid_to is null`;
 
 const issue = (field: string, code: string, messageKey: string, params?: Record<string, string | number>): FieldIssue => ({ field, code, messageKey, params });
 
@@ -109,13 +120,15 @@ export class UsersService {
     let where = f.where;
     if (o.q) {
       where += ' and (u.search_key like ? or lower(u.username) like ?)';
-      const k = `%${searchKey(o.q)}%`;
-      params.push(k, `%${o.q.toLowerCase()}%`);
+      // What was typed is text, not a pattern: % and _ match themselves.
+      const like = (s: string) => `%${s.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+      params.push(like(searchKey(o.q)), like(o.q.toLowerCase()));
     }
     const order = o.sort === 'username' ? 'lower(u.username)' : o.sort === 'status' ? 'u.status' : 'u.sort_key';
     const dir = o.dir === 'desc' ? 'desc' : 'asc';
     const rows = await sql<UserListRow>(em, `select u.id, u.username, u.full_name, u.phone, u.status, u.expires_at, u.locked_until,
-        (select string_agg(ra.role || ':' || ra.scope_type || ':' || ra.scope_code, ', ' order by ra.created_at) from role_assignment ra where ra.user_id = u.id) as roles
+        (select json_agg(json_build_object('role', ra.role, 'scopeType', ra.scope_type, 'scopeCode', ra.scope_code, 'scopeName', au.name) order by ra.created_at)
+          from role_assignment ra ${SCOPE_UNIT_JOIN} where ra.user_id = u.id) as roles
       from app_user u where ${where} order by ${order} ${dir}, u.id limit ? offset ?`, [...params, o.limit, o.offset]);
     const [{ n }] = await sql<{ n: string }>(em, `select count(*)::text as n from app_user u where ${where}`, params);
     return { rows, total: Number(n) };
@@ -150,8 +163,9 @@ export class UsersService {
     const [u] = await sql<UserListRow & { email: string | null; created_at: Date; last_login_at: Date | null; totp_enabled: boolean; must_change_password: boolean; failed_logins: number }>(
       em, 'select id, username, full_name, phone, email, status, expires_at, locked_until, created_at, last_login_at, totp_enabled, must_change_password, failed_logins from app_user where id = ?', [id]);
     if (!u) return undefined;
-    const assignments = await sql<{ id: string; role: string; scope_type: string; scope_code: string; election_id: string | null }>(
-      em, 'select id, role, scope_type, scope_code, election_id from role_assignment where user_id = ? order by created_at', [id]);
+    const assignments = await sql<{ id: string; role: string; scope_type: string; scope_code: string; scope_name: string | null; election_id: string | null }>(
+      em, `select ra.id, ra.role, ra.scope_type, ra.scope_code, au.name as scope_name, ra.election_id from role_assignment ra ${SCOPE_UNIT_JOIN}
+        where ra.user_id = ? order by ra.created_at`, [id]);
     return { ...u, assignments };
   }
 

@@ -268,4 +268,28 @@ describe('API tokens', () => {
     await sql(em(), 'update api_token set revoked_at = now() where id = ?', [id]);
     expect((await fetch(`${app.url}/jobs`, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } })).status).toBe(401);
   });
+
+  it('are created on the account page (shown once), limited to one assignment if chosen, and revoked there', async () => {
+    const u = await createUser(em(), { roles: [{ role: 'nec-official', scopeType: 'nation', scopeCode: 'VN' }, { role: 'observer', scopeType: 'nation', scopeCode: 'VN' }], totp: true });
+    const c = new TestClient(app.url);
+    await c.login(u, em());
+    expect((await c.post('/account/tokens', { name: 'máy chủ tỉnh' })).status).toBe(303);
+    const page = await c.text('/account/tokens');
+    const token = /<code>(bct_[A-Za-z0-9_-]+)<\/code>/.exec(page)![1];
+    expect(await c.text('/account/tokens')).not.toContain(token); // shown once
+    const [stored] = await sql(em(), 'select token_hash from api_token where user_id = ?', [u.id]);
+    expect(stored.token_hash).toBe(createHash('sha256').update(token).digest('hex'));
+    expect((await fetch(`${app.url}/jobs`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+    // A token limited to the observer assignment loses what only the NEC role grants (managing accounts).
+    const [obs] = await sql(em(), `select id from role_assignment where user_id = ? and role = 'observer'`, [u.id]);
+    await c.post('/account/tokens', { name: 'chỉ xem', assignmentId: obs.id });
+    const limited = /<code>(bct_[A-Za-z0-9_-]+)<\/code>/.exec(await c.text('/account/tokens'))![1];
+    const full = await fetch(`${app.url}/admin/users/new`, { headers: { authorization: `Bearer ${token}` } });
+    expect(full.status).toBe(200);
+    const narrow = await fetch(`${app.url}/admin/users/new`, { headers: { authorization: `Bearer ${limited}` } });
+    expect(narrow.status).toBe(403);
+    const [t] = await sql(em(), `select id from api_token where user_id = ? and assignment_id is null`, [u.id]);
+    expect((await c.post(`/account/tokens/${t.id}/revoke`)).status).toBe(303);
+    expect((await fetch(`${app.url}/jobs`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+  });
 });

@@ -56,6 +56,8 @@ export class Migration20261129000200Auth extends Migration {
       name text not null,
       token_hash text not null unique,
       prefix text not null,
+      -- A token may be limited to one of its owner's assignments (null: all of them).
+      assignment_id uuid null references role_assignment(id) on delete cascade,
       created_at timestamptz not null default now(),
       last_used_at timestamptz null,
       expires_at timestamptz null,
