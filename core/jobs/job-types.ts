@@ -2,12 +2,15 @@
 // (`<pluginId>.<job>` or `core.<job>`), payloads carry ids only, progress is written to job_run.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../shared/logger.js';
+import type { Container } from 'inversify';
 
 export interface JobContext {
   runId: string;
   name: string;
   attempt: number;
   em: EntityManager;
+  /** A child container of the composition root for this job, with its EntityManager bound (TOKENS.EntityManager). */
+  container?: Container;
   log: Logger;
   /** Records progress on job_run (throttled); visible on the jobs page. */
   progress(done: number, total: number): Promise<void>;

@@ -3,6 +3,8 @@
 import { createHash } from 'node:crypto';
 import type { MikroORM, EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from '../shared/logger.js';
+import { Container } from 'inversify';
+import { TOKENS } from '../kernel/tokens.js';
 import { newId } from '../shared/ids.js';
 import { sql, exec } from '../persistence/db.js';
 import type { JobRouter } from './job-router.js';
@@ -43,6 +45,13 @@ export function idFromKey(key: string): string {
 }
 
 export class JobService {
+  private root?: Container;
+
+  /** The composition root, from which each job gets a child container (set once the root exists). */
+  useContainer(root: Container): void {
+    this.root = root;
+  }
+
   constructor(
     private readonly orm: MikroORM,
     private readonly transport: JobTransport,
@@ -115,11 +124,18 @@ export class JobService {
     const log = this.log.child({ job: d.name, runId });
     let lastWrite = 0;
     const progressEm = this.orm.em.fork();
+    const jobEm = this.orm.em.fork();
+    let container: Container | undefined;
+    if (this.root) {
+      container = new Container({ parent: this.root });
+      container.bind(TOKENS.EntityManager).toConstantValue(jobEm);
+    }
     const ctx = {
       runId,
       name: d.name,
       attempt: d.attempt,
-      em: this.orm.em.fork(),
+      em: jobEm,
+      container,
       log,
       progress: async (done: number, total: number) => {
         const now = Date.now();

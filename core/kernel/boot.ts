@@ -180,6 +180,7 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
     container.bind(TOKENS.Jobs).toConstantValue(jobs);
     container.bind(TOKENS.Metrics).toConstantValue(metrics);
     container.bind(TOKENS.Lifecycle).toConstantValue(lifecycle);
+    jobs.useContainer(container);
 
     if (runsWorker) {
       await jobs.startWorker(config.workerConcurrency);
