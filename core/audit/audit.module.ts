@@ -1,9 +1,11 @@
 // Audit module: the core.audit.checkpoint job (verify the chain since the last checkpoint, then sign its head) and its
-// schedule, every 10 minutes on the clock, in processes that run the worker.
+// schedule, every 10 minutes on the clock, in processes that run the worker; the audit viewer and its CSV export.
 import type { CoreModule, KernelDeps } from '../kernel/module.js';
 import { PermanentJobError } from '../jobs/job-types.js';
 import { loadAuditKeys, type AuditKeys } from './checkpoint-key.js';
 import { AUDIT_CHECKPOINT_CRON, AUDIT_CHECKPOINT_JOB, AuditChainBroken, writeCheckpoint } from './checkpoint.service.js';
+import { AUDIT_MESSAGES } from './messages.js';
+import { auditRoutes } from './audit.routes.js';
 
 export function createAuditModule(d: KernelDeps): CoreModule {
   const log = d.log.child({ module: 'audit' });
@@ -11,6 +13,9 @@ export function createAuditModule(d: KernelDeps): CoreModule {
   const getKeys = (): AuditKeys => (keys ??= loadAuditKeys(d.config, { create: true, log }));
   return {
     id: 'audit',
+    messages: AUDIT_MESSAGES,
+    // d.access is read when the routes are built (after the access module exists), not when this module is created.
+    routes: (render) => auditRoutes({ pipeline: d.access.pipeline })(render),
     jobs: {
       [AUDIT_CHECKPOINT_JOB]: async (_payload, ctx) => {
         try {
