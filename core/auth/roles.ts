@@ -47,4 +47,9 @@ export const CORE_PERMISSIONS: PermissionDef[] = [
   { id: 'core.audit.view', level: 'province', titleKey: 'perm.core.audit.view', roles: ['system-admin', 'nec-official', 'province-official', 'observer'] },
   { id: 'core.reports.generate', level: 'province', titleKey: 'perm.core.reports.generate', roles: ['system-admin', 'nec-official', 'province-official', 'commune-official'] },
   { id: 'core.reports.view', level: 'province', titleKey: 'perm.core.reports.view', roles: ALL },
+  // Election structure (docs/structure.md): every role reads the part of the structure its scope reaches; writes are
+  // checked on the level that decides — the nation for NA units, the province for its council's units, the commune
+  // for its polling areas and council units — so a commune official edits only its own commune.
+  { id: 'core.structure.view', level: 'polling-area', titleKey: 'structure.perm.view', roles: ALL },
+  { id: 'core.structure.manage', level: 'commune', titleKey: 'structure.perm.manage', roles: MANAGERS },
 ];

@@ -1,5 +1,6 @@
-// Core pages and endpoints: home, /healthz, /metrics, background jobs (progress, failures, schedules), elections
-// and their plugin switches, and the mounting of plugin routes behind the enabled-per-election guard.
+// Core pages and endpoints: home, /healthz, /metrics, background jobs (progress, failures, schedules), and the
+// mounting of plugin routes behind the enabled-per-election guard. Elections and their plugin switches live in
+// core/elections (elections.routes.ts).
 import { Router, type Request, type Response, type NextFunction } from 'express';
 import { z } from 'zod';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -17,9 +18,8 @@ import type { I18n } from '../shared/i18n.js';
 import type { PluginRequestContext, PluginResponse } from '../plugin-api/index.js';
 import type { ViewEngine } from '../views/view-engine.js';
 import type { KernelDeps } from '../kernel/module.js';
-import { guard, mountAction, authorize } from './endpoint.js';
+import { guard, authorize } from './endpoint.js';
 import { NATION } from '../auth/policy.js';
-import { ok } from '../shared/result.js';
 
 export interface CoreRouteDeps {
   config: Config;
@@ -113,37 +113,6 @@ export function coreRoutes(d: CoreRouteDeps) {
       render(req, res, 'jobs/show', { job, resultJson: job.result ? JSON.stringify(job.result, null, 2) : '' }, { title: req.scope.t('jobs.title'), nav: 'jobs' });
     });
 
-    r.get('/elections', guard(p, 'core.elections.view', nation), async (req, res) => {
-      const elections = await sql(req.scope.em, 'select id, name, election_day::text as election_day, status from election order by election_day desc');
-      render(req, res, 'elections/index', { elections }, { title: req.scope.t('elections.title'), nav: 'elections' });
-    });
-
-    r.get('/elections/:id/plugins', guard(p, 'core.elections.view', nation), async (req, res) => {
-      const election = await loadElection(req);
-      const states = await d.pluginStates.states(req.scope.em, election.id);
-      render(req, res, 'elections/plugins', { election, states }, { title: req.scope.t('elections.plugins'), nav: 'elections' });
-    });
-
-    mountAction(r, p, {
-      id: 'core.plugin.set-enabled',
-      method: 'post',
-      path: '/elections/:id/plugins/:pluginId',
-      permission: 'core.plugins.manage',
-      input: z.object({ id: uuid, pluginId: z.string().min(1).max(60), enabled: z.enum(['true', 'false']) }).strict(),
-      target: (i) => ({ type: 'nation', code: NATION, electionId: i.id }),
-      handle: async (i, ctx) => {
-        const enabled = i.enabled === 'true';
-        const res = await d.pluginStates.setEnabledIn(ctx.em, i.id, i.pluginId, enabled, req_lang(ctx));
-        if (!res.ok) return res;
-        return ok({
-          targetType: 'plugin', targetId: `${i.id}:${i.pluginId}`, before: res.value.before, after: res.value.after,
-          redirect: `/elections/${i.id}/plugins`,
-          flash: ctx.t(enabled ? 'elections.plugin_enabled' : 'elections.plugin_disabled', { plugin: ctx.t(d.plugins.get(i.pluginId)!.manifest.titleKey) }),
-          afterCommit: () => d.pluginStates.syncSchedules(i.id, i.pluginId, enabled),
-        });
-      },
-    });
-
     // Plugin routes: /elections/:id/p/:pluginId/<path>, refused (404) while the plugin is disabled for the election.
     for (const plugin of d.plugins.plugins()) {
       for (const route of d.plugins.routes(plugin.id)) {
@@ -181,14 +150,6 @@ export function coreRoutes(d: CoreRouteDeps) {
       }
     }
 
-    async function loadElection(req: Request): Promise<{ id: string; name: string; election_day: string }> {
-      const id = String(req.params.id);
-      if (!uuid.safeParse(id).success) throw new AppException(appError('NOT_FOUND', 'elections.not_found', 404));
-      const [e] = await sql<{ id: string; name: string; election_day: string }>(req.scope.em, 'select id, name, election_day::text as election_day from election where id = ?', [id]);
-      if (!e) throw new AppException(appError('NOT_FOUND', 'elections.not_found', 404));
-      return e;
-    }
-
     return r;
   };
 }
@@ -206,8 +167,4 @@ export function pluginMenu(plugins: PluginRegistry, states: PluginStateService) 
     }
     return items;
   };
-}
-
-function req_lang(ctx: { req: Request }) {
-  return ctx.req.scope.lang;
 }

@@ -34,6 +34,7 @@ import { createAdminTreeModule } from '../admin-tree/admin-tree.module.js';
 import { createReportsModule } from '../reports/reports.module.js';
 import { createAuditModule } from '../audit/audit.module.js';
 import { createAccessModule } from '../auth/auth.module.js';
+import { createElectionsModule } from '../elections/elections.module.js';
 import { sql } from '../persistence/db.js';
 import type { Redis } from 'ioredis';
 
@@ -128,7 +129,7 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
 
     // Core modules, in an explicit list.
     const adminTree = createAdminTreeModule(deps);
-    const modules: CoreModule[] = [access, adminTree, createReportsModule(deps), createAuditModule(deps)];
+    const modules: CoreModule[] = [access, adminTree, createElectionsModule(deps, pluginStates), createReportsModule(deps), createAuditModule(deps)];
     for (const m of modules) {
       if (m.messages) i18n.add(m.id, m.messages);
       for (const [name, h] of Object.entries(m.jobs ?? {})) router.register('core', name, h);

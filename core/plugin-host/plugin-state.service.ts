@@ -25,6 +25,11 @@ export class PluginStateService {
     private readonly log: Logger,
   ) {}
 
+  /** The installed election-type plugins (the contests an election can hold), in menu order. */
+  installed(): { pluginId: string; titleKey: string }[] {
+    return this.registry.plugins().map((p) => ({ pluginId: p.id, titleKey: p.titleKey }));
+  }
+
   async isEnabled(em: EntityManager, electionId: string, pluginId: string): Promise<boolean> {
     const [row] = await sql<{ enabled: boolean }>(em, 'select enabled from plugin_state where election_id = ? and plugin_id = ?', [electionId, pluginId]);
     return row?.enabled === true;
