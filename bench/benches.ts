@@ -3,5 +3,6 @@ import type { Bench } from './lib.js';
 import { coldStartBench } from './cold-start.bench.js';
 import { treeBench } from './tree.bench.js';
 import { auditBench } from './audit.bench.js';
+import { loginBench } from './login.bench.js';
 
-export const BENCHES: Bench[] = [treeBench, coldStartBench, auditBench];
+export const BENCHES: Bench[] = [treeBench, coldStartBench, auditBench, loginBench];

@@ -27,8 +27,8 @@ export const BULK_HEADERS = ['Tên đăng nhập', 'Họ và tên', 'Điện tho
 const BULK_FIELDS: (keyof NewUserInput)[] = ['username', 'fullName', 'phone', 'email', 'role', 'scopeType', 'scopeCode', 'expiresAt'];
 /** Roles from this rank up are administrators: created only with core.users.create-admin (step-up), never in bulk. */
 const ADMIN_RANK = roleDef('nec-official')!.rank;
-/** The fields of the new-account form (anything else in a posted form is refused). */
-const NEW_USER_FIELDS = newUserInput.shape;
+/** Is this a field of the new-account form (anything else in a posted form is refused)? */
+const isNewUserField = (k: string): k is keyof NewUserInput => Object.hasOwn(newUserInput.shape, k);
 
 export interface UsersRouteDeps {
   pipeline: PipelineDeps;
@@ -95,7 +95,7 @@ export function usersRoutes(d: UsersRouteDeps) {
 
     r.get('/admin/users/bulk', guard(p, 'core.users.manage', (req) => ownScope(req, d, 'core.users.manage')), (req, res) => {
       const reveal = req.scope.session?.data.reveal;
-      render(req, res, 'users/bulk', { sheetId: reveal?.sheetId, roles: grantableRoles(req) }, { title: req.scope.t('users.bulk'), nav: 'users' });
+      render(req, res, 'users/bulk', { sheetId: reveal?.sheetId, roles: grantableRoles(req), columns: BULK_HEADERS }, { title: req.scope.t('users.bulk'), nav: 'users' });
     });
 
     r.get('/admin/users/bulk/template.xlsx', guard(p, 'core.users.manage', (req) => ownScope(req, d, 'core.users.manage')), async (_req, res) => {
@@ -272,13 +272,13 @@ export function usersRoutes(d: UsersRouteDeps) {
       const t = req.scope.t;
       if (req.path === '/admin/users' && ae.status === 400) {
         const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
-        const form = Object.fromEntries(Object.entries(body).filter(([k, v]) => k in NEW_USER_FIELDS && typeof v === 'string'));
+        const form = Object.fromEntries(Object.entries(body).filter(([k, v]) => isNewUserField(k) && typeof v === 'string'));
         const errors: Record<string, string> = {};
         const general: string[] = [];
         for (const x of ae.details ?? []) {
           if (x.code === 'INPUT_UNRECOGNIZED_KEYS') {
-            general.push(t('input.unknown_field', { field: Object.keys(body).filter((k) => !(k in NEW_USER_FIELDS)).join(', ').slice(0, 200) || '-' }));
-          } else if (x.field && x.field in NEW_USER_FIELDS) {
+            general.push(t('input.unknown_field', { field: Object.keys(body).filter((k) => !isNewUserField(k)).join(', ').slice(0, 200) || '-' }));
+          } else if (x.field && isNewUserField(x.field)) {
             // Schema failures get the field's own rule; business failures (taken, unknown unit…) their message.
             errors[x.field] ??= x.code.startsWith('INPUT_') ? t(`users.field.${x.field}`) : t(x.messageKey, x.params);
           } else general.push(t(x.messageKey, x.params));
@@ -289,7 +289,7 @@ export function usersRoutes(d: UsersRouteDeps) {
       }
       if (req.path === '/admin/users/bulk' && (ae.status === 400 || ae.status === 413)) {
         const issues = (ae.details ?? []).map((x) => ({ row: x.row, column: x.column, message: t(x.messageKey, x.params) }));
-        render(req, res, 'users/bulk', { roles: grantableRoles(req), error: t(ae.messageKey, ae.params), issues }, { status: ae.status, title: t('users.bulk'), nav: 'users' });
+        render(req, res, 'users/bulk', { roles: grantableRoles(req), columns: BULK_HEADERS, error: t(ae.messageKey, ae.params), issues }, { status: ae.status, title: t('users.bulk'), nav: 'users' });
         return;
       }
       next(e);
