@@ -77,12 +77,16 @@ export function registerMutating(router: Router, method: string, path: string, i
 
 /** Turns zod issues into field issues with i18n keys. */
 export function zodIssues(e: z.ZodError): FieldIssue[] {
-  return e.issues.map((i) => ({
-    field: i.path.join('.') || undefined,
+  return e.issues.map((i) => {
+    // Unknown fields are listed in `keys`, not in `path`.
+    const field = i.code === 'unrecognized_keys' ? (i as { keys: string[] }).keys.join(', ') : i.path.join('.');
+    return {
+    field: field || undefined,
     code: 'INPUT_' + i.code.toUpperCase(),
     messageKey: i.code === 'unrecognized_keys' ? 'input.unknown_field' : i.code === 'invalid_type' ? 'input.invalid_type' : i.code === 'too_small' ? 'input.too_small' : i.code === 'too_big' ? 'input.too_big' : 'input.invalid',
-    params: { field: i.path.join('.') || '-' },
-  }));
+    params: { field: field || '-' },
+    };
+  });
 }
 
 function auditMeta(req: Request) {
