@@ -49,6 +49,14 @@ export const configSchema = z.object({
   ROLE: z.preprocess(emptyToUndefined, z.enum(['all', 'web', 'worker']).default('all')),
   /** Worker concurrency for generic jobs. */
   WORKER_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(64).default(4)),
+  /**
+   * The address people reach the application at (scheme, host, optional port and path, no query): printed documents
+   * carry a QR code and a link to `<PUBLIC_BASE_URL>/v/<code>` so a paper copy can be checked (docs/reports.md).
+   */
+  PUBLIC_BASE_URL: z.preprocess(emptyToUndefined, urlWithScheme(['http', 'https'])
+    .refine((v) => { try { const u = new URL(v); return !u.search && !u.hash && !u.username && !u.password; } catch { return false; } },
+      'không được có query, # hay thông tin đăng nhập / must not have a query, fragment or credentials')
+    .default('http://localhost:3000')),
   /** Import the reference lists automatically on first start when the tree is empty. */
   AUTO_IMPORT_REFERENCE: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('true')),
   NODE_ENV: z.preprocess(emptyToUndefined, z.enum(['development', 'production', 'test']).default('development')),
@@ -79,6 +87,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   role: 'all' | 'web' | 'worker';
   workerConcurrency: number;
+  /** PUBLIC_BASE_URL without a trailing slash ("https://baucu.example.vn"). */
+  publicBaseUrl: string;
   autoImportReference: boolean;
   nodeEnv: 'development' | 'production' | 'test';
   /** The audit checkpoint signing key as configured (hex or base64 seed); see core/audit/checkpoint-key.ts. */
@@ -123,6 +133,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     logLevel: c.LOG_LEVEL,
     role: c.ROLE,
     workerConcurrency: c.WORKER_CONCURRENCY,
+    publicBaseUrl: c.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     autoImportReference: c.AUTO_IMPORT_REFERENCE === 'true',
     nodeEnv: c.NODE_ENV,
     auditCheckpointKey: c.AUDIT_CHECKPOINT_KEY,

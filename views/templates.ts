@@ -32,6 +32,8 @@ export const CORE_TEMPLATES = {
     'users/bulk',
     'audit/index',
     'reports/index',
+    'reports/verify',
+    'jobs/queues',
     'tree/index',
     'tree/province',
     'tree/import',

@@ -13,6 +13,10 @@ import { describeVia } from '../auth/actor.js';
 import { sql } from '../persistence/db.js';
 import { AppException, appError } from '../shared/result.js';
 import { recordAudit, type AuditResult } from './audit.service.js';
+import { CSV_BOM, csvCell, csvLine } from '../shared/csv.js';
+
+/** The CSV field writer moved to core/shared/csv.ts (reports use it too); re-exported for existing callers. */
+export { csvCell };
 
 export const AUDIT_VIEW = 'core.audit.view';
 /** Audit action of a CSV export (exporting the trail, with its IPs and user agents, is itself worth a record). */
@@ -260,16 +264,6 @@ async function selectEvents(em: EntityManager, w: Condition, o: { limit: number;
 // ---------------------------------------------------------------------------------------------------------------
 // CSV
 
-/**
- * One CSV field: always quoted, quotes doubled; a value a spreadsheet would run as a formula (starting with = + - @,
- * a tab or a carriage return) gets a leading single quote, so Excel and LibreOffice show it as text (OWASP CSV injection).
- */
-export function csvCell(v: unknown): string {
-  let s = v === null || v === undefined ? '' : v instanceof Date ? vnIso(v) : typeof v === 'string' ? v : String(v);
-  if (/^[=+\-@\t\r]/.test(s)) s = "'" + s;
-  return '"' + s.replace(/"/g, '""') + '"';
-}
-
 const csvJson = (v: unknown) => (v === null || v === undefined ? '' : JSON.stringify(v));
 
 const CSV_COLUMNS: [string, (r: EventRow) => unknown][] = [
@@ -292,7 +286,6 @@ const CSV_COLUMNS: [string, (r: EventRow) => unknown][] = [
   ['hash', (r) => r.hash],
 ];
 
-const csvLine = (cells: unknown[]) => cells.map(csvCell).join(',') + '\r\n';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Page view model
@@ -447,7 +440,7 @@ export function auditRoutes(d: AuditRouteDeps) {
       let failed = false;
       try {
         // The BOM makes Excel read the file as UTF-8 (Vietnamese diacritics); the header row follows the UI language.
-        await write('\uFEFF' + csvLine(CSV_COLUMNS.map(([k]) => req.scope.t(`audit.csv.${k}`))));
+        await write(CSV_BOM + csvLine(CSV_COLUMNS.map(([k]) => req.scope.t(`audit.csv.${k}`))));
         // Keyset batches on seq (the chain order): stable while new events are appended above the first batch.
         let beforeSeq: string | undefined;
         while (!closed) {

@@ -40,6 +40,8 @@ export const CORE_PERMISSIONS: PermissionDef[] = [
   { id: 'core.elections.calendar-recompute', level: 'commune', titleKey: 'perm.core.elections.calendar-recompute', roles: ['system-admin', 'nec-official', 'province-official', 'commune-official'] },
   { id: 'core.plugins.manage', level: 'nation', titleKey: 'perm.core.plugins.manage', roles: ['system-admin'], stepUp: true },
   { id: 'core.jobs.view', level: 'nation', titleKey: 'perm.core.jobs.view', roles: ['system-admin', 'nec-official', 'observer'] },
+  // The BullMQ board (/admin/queues) shows job data and Redis internals: system administrators only.
+  { id: 'core.queues.view', level: 'nation', titleKey: 'perm.core.queues.view', roles: ['system-admin'] },
   { id: 'core.users.view', level: 'commune', titleKey: 'perm.core.users.view', roles: [...MANAGERS, 'observer'] },
   { id: 'core.users.manage', level: 'commune', titleKey: 'perm.core.users.manage', roles: MANAGERS },
   { id: 'core.users.create-admin', level: 'nation', titleKey: 'perm.core.users.create-admin', roles: ['system-admin'], stepUp: true },
@@ -52,4 +54,9 @@ export const CORE_PERMISSIONS: PermissionDef[] = [
   // for its polling areas and council units — so a commune official edits only its own commune.
   { id: 'core.structure.view', level: 'polling-area', titleKey: 'structure.perm.view', roles: ALL },
   { id: 'core.structure.manage', level: 'commune', titleKey: 'structure.perm.manage', roles: MANAGERS },
+  // Election bodies (docs/bodies.md): read on the body's node (a board member reaches its unit's board, a team member
+  // its own team); written on the node that forms it — the nation reaches all, a province its committee and its
+  // province-level boards (and, as supervisor, its communes' bodies), a commune its committee, council boards and teams.
+  { id: 'core.bodies.view', level: 'polling-area', titleKey: 'bodies.perm.view', roles: ALL },
+  { id: 'core.bodies.manage', level: 'commune', titleKey: 'bodies.perm.manage', roles: MANAGERS },
 ];

@@ -15,6 +15,7 @@ import { TOKENS } from './tokens.js';
 import { Lifecycle } from './lifecycle.js';
 import { CORE_MESSAGES } from './messages.js';
 import { INSTALLED_PLUGINS } from './plugins.js';
+import type { PluginManifest } from '../plugin-api/index.js';
 import type { CoreModule, KernelDeps } from './module.js';
 import { startEmbeddedPg } from '../persistence/embedded-pg.js';
 import { openOrm, migrateUp } from '../persistence/orm.js';
@@ -32,6 +33,7 @@ import { createApp, PUBLIC_DIR } from '../http/app.js';
 import { coreRoutes, pluginMenu } from '../http/core.routes.js';
 import { createAdminTreeModule } from '../admin-tree/admin-tree.module.js';
 import { createReportsModule } from '../reports/reports.module.js';
+import { createQueueBoardModule } from '../jobs/queue-board.routes.js';
 import { createAuditModule } from '../audit/audit.module.js';
 import { createAccessModule } from '../auth/auth.module.js';
 import { createElectionsModule } from '../elections/elections.module.js';
@@ -41,6 +43,8 @@ import type { Redis } from 'ioredis';
 export interface BootOptions {
   logger?: Logger;
   clock?: Clock;
+  /** The plugin set (tests add a plugin of their own); default INSTALLED_PLUGINS. */
+  plugins?: readonly PluginManifest[];
 }
 
 export interface BaucuApp {
@@ -81,7 +85,7 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
     // i18n, plugins (validated graph; refuses to boot on a conflict).
     const i18n = new I18n();
     i18n.add('core', CORE_MESSAGES);
-    const plugins = PluginRegistry.build(INSTALLED_PLUGINS, { i18n });
+    const plugins = PluginRegistry.build(opts.plugins ?? INSTALLED_PLUGINS, { i18n });
 
     // Jobs: BullMQ when REDIS_URL is set, otherwise in-process through the same interface.
     let transport: JobTransport;
@@ -129,7 +133,7 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
 
     // Core modules, in an explicit list.
     const adminTree = createAdminTreeModule(deps);
-    const modules: CoreModule[] = [access, adminTree, createElectionsModule(deps, pluginStates), createReportsModule(deps), createAuditModule(deps)];
+    const modules: CoreModule[] = [access, adminTree, createElectionsModule(deps, pluginStates), createReportsModule(deps, plugins), createAuditModule(deps), createQueueBoardModule(deps, transport instanceof BullmqTransport ? transport.rawQueue : undefined)];
     for (const m of modules) {
       if (m.messages) i18n.add(m.id, m.messages);
       for (const [name, h] of Object.entries(m.jobs ?? {})) router.register('core', name, h);

@@ -28,5 +28,16 @@ export type {
   DisableVeto,
 } from './types.js';
 export { definePlugin } from './types.js';
+export type {
+  ReportDef,
+  ReportFormat,
+  ReportCellType,
+  ReportCellValue,
+  ReportColumn,
+  ReportField,
+  ReportTarget,
+  ReportContext,
+} from './reports.js';
+export { defineReport, REPORT_FORMATS } from './reports.js';
 export { minSurplusFor } from './contest-type.js';
 export type { UnitLevel } from './contest-type.js';

@@ -2,6 +2,7 @@
 import type { Catalogue, Lang } from '../shared/i18n.js';
 import type { AppError, Result } from '../shared/result.js';
 import type { ContestTypeDef } from './contest-type.js';
+import type { ReportDef } from './reports.js';
 
 /** Tree levels a permission or scope applies to. Structure nodes (units, polling areas) join in later issues. */
 export type TreeLevel = 'nation' | 'province' | 'commune' | 'electoral-unit' | 'polling-area';
@@ -94,6 +95,11 @@ export interface PluginRegistrar {
   schedules(...s: ScheduleDef[]): void;
   routes(...r: RouteDef[]): void;
   menu(...m: MenuItemDef[]): void;
+  /**
+   * Report definitions (`<pluginId>.…` ids, guarded by one of the plugin's permissions); the kernel renders them as
+   * PDF/XLSX/CSV through the generic job core.reports.generate and lists them in the download centre.
+   */
+  reports(...r: ReportDef<any, any, any>[]): void;
   /**
    * Directory of this plugin's Handlebars templates; registered as partials `<pluginId>/<name>`. Pass
    * `new URL('./views/', import.meta.url)` so the plugin needs no path arithmetic; a string must be absolute.

@@ -10,10 +10,12 @@ import type {
   PermissionDef,
   PluginManifest,
   PluginRegistrar,
+  ReportDef,
   RouteDef,
   ScheduleDef,
   SettingDef,
 } from '../plugin-api/index.js';
+import { REPORT_FORMATS } from '../plugin-api/index.js';
 
 /** Owner of the permissions and jobs core declares through {@link PluginRegistry.registerCore}. */
 export const CORE_OWNER = 'core';
@@ -44,6 +46,12 @@ export interface RegisteredJob {
   def: JobDef<any, any>;
 }
 
+/** A report definition with the plugin id that declared it. */
+export interface RegisteredReport {
+  pluginId: string;
+  def: ReportDef<any, any, any>;
+}
+
 /** Everything one plugin declared, after validation. */
 export interface RegisteredPlugin {
   manifest: PluginManifest;
@@ -54,6 +62,7 @@ export interface RegisteredPlugin {
   schedules: readonly ScheduleDef[];
   routes: readonly RouteDef[];
   menu: readonly MenuItemDef[];
+  reports: readonly ReportDef<any, any, any>[];
   /** Absolute directory of the plugin's templates, if it has any. */
   viewsDir: string | undefined;
   vetoDisable: DisableVeto | undefined;
@@ -74,6 +83,7 @@ interface Collected {
   schedules: ScheduleDef[];
   routes: RouteDef[];
   menu: MenuItemDef[];
+  reports: ReportDef<any, any, any>[];
   views: (string | URL)[];
   catalogues: Catalogue[];
   vetoes: DisableVeto[];
@@ -93,6 +103,7 @@ export class PluginRegistry {
   private readonly scheduleIds = new Set<string>();
   private readonly settingIds = new Set<string>();
   private readonly menuIds = new Set<string>();
+  private readonly allReports = new Map<string, RegisteredReport>();
 
   private constructor(
     /** The merged catalogue: core's (if given) plus every plugin's messages. */
@@ -172,6 +183,11 @@ export class PluginRegistry {
   /** The job router's table: job name → declaring plugin (or 'core') and handler. */
   jobs(): ReadonlyMap<string, RegisteredJob> {
     return this.allJobs;
+  }
+
+  /** Every plugin's report definitions by id (core's own reports are registered by the reports module). */
+  reports(): ReadonlyMap<string, RegisteredReport> {
+    return this.allReports;
   }
 
   /** A plugin's repeatable jobs. */
@@ -290,6 +306,11 @@ export class PluginRegistry {
       this.menuIds.add(item.id);
     }
 
+    for (const rep of c.reports) {
+      this.checkReport(id, rep, ownPermissions, c.views.length > 0);
+      this.allReports.set(rep.id, { pluginId: id, def: rep });
+    }
+
     if (c.views.length > 1) fail(id, `declares views() ${c.views.length} times`);
     let viewsDir: string | undefined;
     if (c.views[0] !== undefined) {
@@ -311,6 +332,7 @@ export class PluginRegistry {
       schedules: c.schedules,
       routes: c.routes,
       menu: c.menu,
+      reports: c.reports,
       viewsDir,
       vetoDisable: c.vetoes[0],
     });
@@ -339,6 +361,8 @@ export class PluginRegistry {
       ...p.permissions.map((x) => x.titleKey),
       ...p.settings.map((x) => x.titleKey),
       ...p.menu.map((x) => x.titleKey),
+      ...p.reports.flatMap((r) => [r.titleKey, ...r.fields.map((f) => f.labelKey), ...(r.fields.flatMap((f) => f.options ?? []).map((o) => o.labelKey)),
+        ...(r.columns ?? []).map((c) => c.headerKey)]),
       ...(p.contestType ? [p.contestType.titleKey, ...p.contestType.structureTargets.map((t) => t.titleKey)] : []),
     ];
     for (const key of referenced) {
@@ -356,6 +380,30 @@ export class PluginRegistry {
       for (const role of p.roles) {
         if (!this.knownRoles.has(role)) fail(owner, `permission "${p.id}" grants unknown role "${role}"`);
       }
+    }
+  }
+
+  /** A report: owned id, unique, guarded by the plugin's own permission, formats it can render, a form for its params. */
+  private checkReport(owner: string, r: ReportDef<any, any, any>, own: ReadonlySet<string>, hasViews: boolean): void {
+    checkOwnedId(owner, 'report', r.id);
+    const where = `report "${r.id}"`;
+    const existing = this.allReports.get(r.id);
+    if (existing) fail(owner, `duplicate ${where} (already declared by "${existing.pluginId}")`);
+    checkPermissionRef(owner, where, r.permission, own);
+    if (typeof r.build !== 'function' || typeof r.target !== 'function') fail(owner, `${where} needs build() and target()`);
+    if (!r.params || typeof (r.params as { safeParse?: unknown }).safeParse !== 'function') fail(owner, `${where}: params must be a zod schema`);
+    if (!r.formats.length) fail(owner, `${where} declares no format`);
+    for (const f of r.formats) if (!REPORT_FORMATS.includes(f)) fail(owner, `${where}: unknown format "${f}"`);
+    if (new Set(r.formats).size !== r.formats.length) fail(owner, `${where}: duplicate format`);
+    const tabular = r.formats.some((f) => f !== 'pdf') || !r.template;
+    if (tabular && !r.columns?.length) fail(owner, `${where}: XLSX, CSV and the generic PDF table need columns`);
+    const names = r.fields.map((f) => f.name);
+    if (new Set(names).size !== names.length) fail(owner, `${where}: duplicate form field`);
+    if (r.template !== undefined) {
+      if (!r.template.startsWith(`${owner}/`) || !KEBAB.test(r.template.slice(owner.length + 1))) {
+        fail(owner, `${where}: template "${r.template}" must be "${owner}/<kebab-name>" (a file in the plugin's views dir, reports/<name>.hbs)`);
+      }
+      if (!hasViews) fail(owner, `${where}: template "${r.template}" needs views() to be declared`);
     }
   }
 
@@ -377,6 +425,7 @@ function collect(m: PluginManifest): Collected {
     schedules: [],
     routes: [],
     menu: [],
+    reports: [],
     views: [],
     catalogues: [],
     vetoes: [],
@@ -397,6 +446,7 @@ function collect(m: PluginManifest): Collected {
     schedules: into(c.schedules),
     routes: into(c.routes),
     menu: into(c.menu),
+    reports: into(c.reports),
     views: into(c.views),
     messages: into(c.catalogues),
     vetoDisable: into(c.vetoes),

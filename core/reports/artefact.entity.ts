@@ -13,6 +13,13 @@ export class Artefact {
   createdBy!: string;
   createdAt!: Date;
   jobRunId?: string | null;
+  /** 'pdf' | 'xlsx' | 'csv'. */
+  format?: string | null;
+  /** Short code printed on a PDF (QR + link to /v/<code>); null for other formats and older artefacts. */
+  verifyCode?: string | null;
+  /** Ancestors of the report's target, `type:code` from the target up to `nation:VN`: who may list it. */
+  scopePath?: string[] | null;
+  electionId?: string | null;
 }
 
 export const ArtefactSchema = new EntitySchema<Artefact>({
@@ -30,6 +37,10 @@ export const ArtefactSchema = new EntitySchema<Artefact>({
     createdBy: { type: 'string', fieldName: 'created_by' },
     createdAt: { type: 'Date', fieldName: 'created_at' },
     jobRunId: { type: 'uuid', nullable: true, fieldName: 'job_run_id' },
+    format: { type: 'string', nullable: true },
+    verifyCode: { type: 'string', nullable: true, fieldName: 'verify_code' },
+    scopePath: { type: 'string[]', nullable: true, fieldName: 'scope_path' },
+    electionId: { type: 'uuid', nullable: true, fieldName: 'election_id' },
   },
 });
 

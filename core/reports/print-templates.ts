@@ -9,7 +9,7 @@ export const PRINT_TEMPLATES = {
   /** Trusted constant CSS, inlined by code into every document's <style>. */
   stylesheet: 'print.css',
   partials: ['official-header'],
-  documents: ['province-communes'],
+  documents: ['province-communes', 'report-table'],
 } as const;
 
 export type PrintDocument = (typeof PRINT_TEMPLATES.documents)[number];

@@ -39,6 +39,18 @@ export interface DocumentOptions {
   lang?: Lang;
   /** Page-number footer ("Trang 1/3") on every page; on by default. */
   pageNumbers?: boolean;
+  /** Verifiable print: a QR code and the link to the public check page in the footer of every page. */
+  verify?: VerifyMark;
+}
+
+/** What the footer prints so a paper copy can be checked (core/reports/verify.ts builds it). */
+export interface VerifyMark {
+  /** Absolute URL of the check page, `<PUBLIC_BASE_URL>/v/<code>`. */
+  url: string;
+  /** The code as printed ("ABCDE-FGHIJ"). */
+  code: string;
+  /** The QR code of `url` as an SVG element (generated, trusted markup). */
+  qrSvg: string;
 }
 
 export interface NewArtefact {
@@ -54,6 +66,12 @@ export interface NewArtefact {
   createdBy: string;
   jobRunId?: string | null;
   requestId?: string | null;
+  format?: 'pdf' | 'xlsx' | 'csv';
+  /** The verification code printed on a PDF. */
+  verifyCode?: string | null;
+  /** Ancestors of the document's target (`province:79`, `nation:VN`): who may list it. */
+  scopePath?: string[] | null;
+  electionId?: string | null;
 }
 
 export interface StoredArtefact {
@@ -77,6 +95,10 @@ export interface ArtefactRow {
   created_by: string;
   created_at: Date;
   job_run_id: string | null;
+  format?: string | null;
+  verify_code?: string | null;
+  scope_path?: string[] | null;
+  election_id?: string | null;
 }
 
 export const PDF_MIME = 'application/pdf';
@@ -109,6 +131,12 @@ export class ReportRenderer {
     return this.documents.has(document);
   }
 
+  /** Adds a print document from a file (a plugin's report template, `<pluginId>/<name>`); a duplicate name fails. */
+  registerDocument(name: string, file: string): void {
+    if (this.documents.has(name)) throw new Error(`print: duplicate document "${name}"`);
+    this.documents.set(name, this.hb.compile(fs.readFileSync(file, 'utf8')));
+  }
+
   /** A complete, self-contained HTML document (no external resources: the pool blocks the network). */
   html(document: string, data: Record<string, unknown>, o: DocumentOptions): string {
     const tpl = this.documents.get(document);
@@ -125,7 +153,8 @@ export class ReportRenderer {
   /** Renders a print template to A4 PDF bytes. */
   async pdf(document: string, data: Record<string, unknown>, o: DocumentOptions): Promise<Uint8Array> {
     const html = this.html(document, data, o);
-    return this.o.pool.renderPdf(html, { footerTemplate: o.pageNumbers === false ? undefined : this.footer(o.lang ?? 'vi') });
+    const footer = o.pageNumbers === false && !o.verify ? undefined : this.footer(o.lang ?? 'vi', o.pageNumbers !== false, o.verify);
+    return this.o.pool.renderPdf(html, { footerTemplate: footer });
   }
 
   /**
@@ -147,9 +176,10 @@ export class ReportRenderer {
       const created = await em.transactional(async (tx) => {
         const n = await exec(
           tx,
-          `insert into artefact (id, kind, title, params, path, sha256, size, mime, created_by, created_at, job_run_id)
-           values (?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?) on conflict (id) do nothing`,
-          [id, a.kind, a.title, JSON.stringify(a.params), rel, sha256, bytes.length, a.mime, a.createdBy, this.o.clock.now(), a.jobRunId ?? null],
+          `insert into artefact (id, kind, title, params, path, sha256, size, mime, created_by, created_at, job_run_id, format, verify_code, scope_path, election_id)
+           values (?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, string_to_array(?, ','), ?) on conflict (id) do nothing`,
+          [id, a.kind, a.title, JSON.stringify(a.params), rel, sha256, bytes.length, a.mime, a.createdBy, this.o.clock.now(), a.jobRunId ?? null,
+            a.format ?? a.ext, a.verifyCode ?? null, a.scopePath?.length ? a.scopePath.join(',') : null, a.electionId ?? null],
         );
         if (n === 0) return false;
         await fs.promises.rename(tmp, abs);
@@ -159,7 +189,7 @@ export class ReportRenderer {
           action: 'reports.artefact.create',
           targetType: 'artefact',
           targetId: id,
-          after: { kind: a.kind, title: a.title, params: a.params, sha256, size: bytes.length, mime: a.mime, jobRunId: a.jobRunId ?? null },
+          after: { kind: a.kind, title: a.title, params: a.params, sha256, size: bytes.length, mime: a.mime, format: a.format ?? a.ext, verifyCode: a.verifyCode ?? null, jobRunId: a.jobRunId ?? null },
           result: 'success',
           requestId: a.requestId ?? null,
         });
@@ -195,12 +225,27 @@ export class ReportRenderer {
     return abs.startsWith(this.artefactsDir + path.sep) ? abs : undefined;
   }
 
-  /** Chromium's footer template: its own tiny document, so the font is set here as well. */
-  private footer(lang: Lang): string {
-    const label = Handlebars.Utils.escapeExpression(this.o.i18n.t(lang, 'reports.doc.page'));
+  /**
+   * Chromium's footer template: its own tiny document, so the font is set here as well. Page numbers centred; with
+   * verifiable print, the QR code (14 mm, kept 5 mm above the paper's edge, inside most printers' printable area) and
+   * the check link with the code on the left, the page number on the right. Everything fits the 25 mm bottom margin
+   * (print.css), leaving a quiet zone of about 6 mm between the text and the code.
+   */
+  private footer(lang: Lang, pageNumbers: boolean, verify?: VerifyMark): string {
+    const esc = Handlebars.Utils.escapeExpression;
+    const font = `font-family:${FONT_STACK.replace(/"/g, "'")};color:#000;`;
+    const page = pageNumbers ? `${esc(this.o.i18n.t(lang, 'reports.doc.page'))} <span class="pageNumber"></span>/<span class="totalPages"></span>` : '';
+    if (!verify) {
+      return `<div style="width:100%;padding:0 15mm 0 30mm;${font}font-size:10pt;text-align:center;">${page}</div>`;
+    }
+    // The SVG comes from the qrcode package (our own input, a URL): sized here, never taken from data.
+    const qr = verify.qrSvg.replace(/^<svg /, '<svg width="14mm" height="14mm" style="display:block;flex:none;" ');
     return (
-      `<div style="width:100%;padding:0 15mm 0 30mm;font-family:${FONT_STACK.replace(/"/g, "'")};font-size:10pt;text-align:center;color:#000;">` +
-      `${label} <span class="pageNumber"></span>/<span class="totalPages"></span></div>`
+      `<div style="width:100%;box-sizing:border-box;padding:0 15mm 5mm 30mm;${font}display:flex;align-items:flex-end;justify-content:space-between;">` +
+      `<div style="display:flex;align-items:flex-end;gap:2.5mm;font-size:8pt;line-height:1.25;">${qr}` +
+      `<div>${esc(this.o.i18n.t(lang, 'reports.doc.verify_at'))} <span>${esc(verify.url)}</span><br>` +
+      `${esc(this.o.i18n.t(lang, 'reports.doc.verify_code'))}: <b>${esc(verify.code)}</b></div></div>` +
+      `<div style="font-size:10pt;white-space:nowrap;">${page}</div></div>`
     );
   }
 
@@ -237,10 +282,15 @@ export function dmy(isoDate: string): string {
  * Nghị định 30/2020 writes days below 10 and months 1 and 2 with a leading zero ("ngày 05 tháng 02").
  */
 export function placeDateLine(i18n: I18n, lang: Lang, place: string, isoDate: string): string {
+  return placeDateText((key, params) => i18n.t(lang, key, params), place, isoDate);
+}
+
+/** {@link placeDateLine} with a translate function (a report's context); without a place, "Ngày 05 tháng 02 năm 2026". */
+export function placeDateText(t: (key: string, params?: Record<string, unknown>) => string, place: string | undefined, isoDate: string): string {
   const [y, m, d] = isoDate.split('-').map(Number);
   const day = d < 10 ? `0${d}` : String(d);
   const month = m <= 2 ? `0${m}` : String(m);
-  return i18n.t(lang, 'reports.doc.place_date', { place, day, month, year: String(y) });
+  return t(place ? 'reports.doc.place_date' : 'reports.doc.date_line', { place, day, month, year: String(y) });
 }
 
 /**

@@ -1,11 +1,17 @@
 // Reports module: the process's browser pool (one Chromium, launched on the first render, closed in the 'browser'
-// phase), the report renderer, the core.reports.* jobs and the download centre routes.
+// phase), the report renderer, the report registry (core's reports and every plugin's), the generic job
+// core.reports.generate, and the routes: download centre, requests, downloads, and the public check page /v/:code.
+import { Router } from 'express';
 import type { CoreModule, KernelDeps } from '../kernel/module.js';
+import type { PluginRegistry } from '../plugin-host/registry.js';
+import { CORE_OWNER } from '../plugin-host/registry.js';
 import { BrowserPool } from './browser-pool.js';
 import { ReportRenderer } from './render.service.js';
 import { REPORT_MESSAGES } from './messages.js';
-import { PROVINCE_COMMUNES_JOB, provinceCommunesJob } from './province-communes.report.js';
+import { GENERATE_JOB, ReportRegistry, generateJob, type GenerateJobDeps } from './report-engine.js';
+import { PROVINCE_COMMUNES_JOB, provinceCommunesAliasJob, provinceCommunesReport } from './province-communes.report.js';
 import { reportsRoutes } from './reports.routes.js';
+import { verifyRoutes } from './verify.routes.js';
 
 /** Reused pages per process. The worker runs WORKER_CONCURRENCY jobs; PDF jobs beyond this wait for a page. */
 export const BROWSER_POOL_SIZE = 3;
@@ -13,20 +19,35 @@ export const BROWSER_POOL_SIZE = 3;
 export interface ReportsModule extends CoreModule {
   pool: BrowserPool;
   renderer: ReportRenderer;
+  registry: ReportRegistry;
 }
 
-export function createReportsModule(d: KernelDeps): ReportsModule {
+export function createReportsModule(d: KernelDeps, plugins?: PluginRegistry): ReportsModule {
   const log = d.log.child({ module: 'reports' });
   const pool = new BrowserPool({ chromePath: d.config.chromePath, size: BROWSER_POOL_SIZE, log });
   d.lifecycle.onStop('browser', 'chromium', () => pool.close());
   // Templates and the print stylesheet are read here, at boot: a missing file stops the boot, not a job.
   const renderer = new ReportRenderer({ pool, i18n: d.i18n, log, clock: d.clock, dataDir: d.config.dataDir });
+
+  // Core's reports, in an explicit list; then the plugins' (their templates are registered with the renderer).
+  const registry = new ReportRegistry();
+  registry.register(CORE_OWNER, provinceCommunesReport());
+  if (plugins) registry.addPlugins(plugins, renderer);
+  registry.checkTemplates(renderer);
+
+  const engine: GenerateJobDeps = { registry, renderer, i18n: d.i18n, clock: d.clock, scopes: d.access.scopes, publicBaseUrl: d.config.publicBaseUrl };
+  const reports = reportsRoutes({ jobs: d.jobs, renderer, registry, i18n: d.i18n, clock: d.clock, pipeline: d.access.pipeline });
+  const verify = verifyRoutes();
   return {
     id: 'reports',
     messages: REPORT_MESSAGES,
-    jobs: { [PROVINCE_COMMUNES_JOB]: provinceCommunesJob({ renderer, i18n: d.i18n, clock: d.clock }) },
-    routes: reportsRoutes({ jobs: d.jobs, renderer, clock: d.clock, pipeline: d.access.pipeline }),
+    jobs: {
+      [GENERATE_JOB]: generateJob(engine),
+      [PROVINCE_COMMUNES_JOB]: provinceCommunesAliasJob(engine),
+    },
+    routes: (render) => Router().use(reports(render), verify(render)),
     pool,
     renderer,
+    registry,
   };
 }

@@ -1,6 +1,8 @@
-// Reports pages: the download centre (GET /reports), requesting the province list (POST /reports/province-communes
-// → job → 303 to the job page) and downloading an artefact (GET /artefacts/:id/download). Permissions:
-// core.reports.view / core.reports.generate on the artefact's province (nation for documents without one).
+// Reports pages: the download centre (GET /reports: request forms for the reports the actor may generate, and the
+// artefacts in the actor's scope), requesting a report (POST /reports/:report → job core.reports.generate → 303 to
+// the job page; /reports/province-communes keeps working) and downloading an artefact (GET /artefacts/:id/download).
+// Permissions: the report's own permission on its target to generate; core.reports.view on the artefact's target to
+// list and download.
 import fs from 'node:fs';
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
@@ -8,49 +10,113 @@ import type { Render } from '../http/render.js';
 import { pageParams, pager } from '../http/render.js';
 import { guard, mountAction, type PipelineDeps } from '../http/endpoint.js';
 import { NATION, type Target } from '../auth/policy.js';
+import type { TreeLevel } from '../plugin-api/index.js';
 import type { JobService } from '../jobs/job.service.js';
 import type { Clock } from '../shared/clock.js';
+import type { I18n } from '../shared/i18n.js';
 import { newId } from '../shared/ids.js';
 import { sql } from '../persistence/db.js';
 import { AppException, appError, err, ok } from '../shared/result.js';
 import { searchKey } from '../shared/vn-text.js';
 import type { ArtefactRow, ReportRenderer } from './render.service.js';
 import { vnDate } from './render.service.js';
-import { PROVINCE_COMMUNES_JOB, isoDateSchema } from './province-communes.report.js';
+import { GENERATE_JOB, reportContext, reportSlug, type RegisteredReportDef, type ReportRegistry } from './report-engine.js';
+import { formatVerifyCode } from './verify.js';
 
 export interface ReportRouteDeps {
   jobs: JobService;
   renderer: ReportRenderer;
+  registry: ReportRegistry;
+  i18n: I18n;
   clock: Clock;
   pipeline: PipelineDeps;
 }
 
 export const VIEW_PERMISSION = 'core.reports.view';
 export const GENERATE_PERMISSION = 'core.reports.generate';
+/** Audit action of a report request (any report, any format). */
+export const REQUEST_ACTION = 'core.reports.request';
 
 const uuid = z.string().uuid();
-const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-const requestInput = z
-  .object({
-    provinceCode: z.string().trim().regex(/^\d{2}$/),
-    asOf: z.preprocess(blankToUndefined, isoDateSchema.optional()),
-  })
-  .strict();
+const TREE_LEVELS: readonly TreeLevel[] = ['nation', 'province', 'commune', 'electoral-unit', 'polling-area'];
 
-/** The node an artefact belongs to, for the policy: its province, or the nation for documents without one. */
+/** The node an artefact belongs to from its parameters (artefacts from before the engine): province or nation. */
 export function artefactTarget(params: unknown): Target {
   const code = (params as { provinceCode?: unknown } | null)?.provinceCode;
   return typeof code === 'string' && /^\d{2}$/.test(code) ? { type: 'province', code } : { type: 'nation', code: NATION };
 }
 
+/** The node an artefact belongs to: the report's target as stored (first element of scope_path), else from params. */
+export function storedTarget(a: Pick<ArtefactRow, 'params' | 'scope_path' | 'election_id'>): Target {
+  const first = a.scope_path?.[0];
+  const i = first?.indexOf(':') ?? -1;
+  if (first && i > 0 && (TREE_LEVELS as readonly string[]).includes(first.slice(0, i))) {
+    return { type: first.slice(0, i) as TreeLevel, code: first.slice(i + 1), ...(a.election_id ? { electionId: a.election_id } : {}) };
+  }
+  return artefactTarget(a.params);
+}
+
+/** The listing scope of an artefact: its stored ancestor chain, or (older rows) its province and the nation. */
+const SCOPE_SQL = `coalesce(a.scope_path, case when a.params->>'provinceCode' is not null
+  then array['nation:VN', 'province:' || (a.params->>'provinceCode')] else array['nation:VN'] end)`;
+
 const validAt = `valid_from <= ?::date and (valid_to is null or valid_to > ?::date)`;
+const blankToUndefined = (v: unknown) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim()) : v);
+
+/** A parsed report request. */
+interface ReportRequest {
+  entry: RegisteredReportDef;
+  format: 'pdf' | 'xlsx' | 'csv';
+  params: Record<string, unknown>;
+}
 
 export function reportsRoutes(d: ReportRouteDeps) {
+  /**
+   * The request input: `reportId` (from the URL), `format` and the report's own fields, parsed by the report's zod
+   * schema. Unknown reports, formats and fields are input errors like any other (400, audited).
+   */
+  const requestInput = z
+    .object({ reportId: z.string().max(160), format: z.string().max(10).optional() })
+    .catchall(z.unknown())
+    .transform((raw, zctx): ReportRequest => {
+      const entry = d.registry.resolve(raw.reportId);
+      if (!entry) {
+        zctx.addIssue({ code: 'custom', path: ['reportId'], message: 'unknown report' });
+        return z.NEVER;
+      }
+      const def = entry.def;
+      const format = (blankToUndefined(raw.format) as string | undefined) ?? def.formats[0];
+      if (!def.formats.includes(format as never)) {
+        zctx.addIssue({ code: 'custom', path: ['format'], message: 'format not offered by this report' });
+        return z.NEVER;
+      }
+      const known = new Set(def.fields.map((f) => f.name));
+      const values: Record<string, unknown> = {};
+      const unknown: string[] = [];
+      for (const [k, v] of Object.entries(raw)) {
+        if (k === 'reportId' || k === 'format') continue;
+        if (!known.has(k)) unknown.push(k);
+        else if (blankToUndefined(v) !== undefined) values[k] = blankToUndefined(v);
+      }
+      if (unknown.length) {
+        zctx.addIssue({ code: 'unrecognized_keys', keys: unknown, path: [], message: 'unknown fields' } as never);
+        return z.NEVER;
+      }
+      const parsed = def.params.safeParse(values);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues) zctx.addIssue({ ...issue } as never);
+        return z.NEVER;
+      }
+      const today = vnDate(d.clock.now());
+      const params = def.defaults ? def.defaults(parsed.data, { today }) : parsed.data;
+      return { entry, format: format as ReportRequest['format'], params };
+    });
+
   return (render: Render): Router => {
     const r = Router();
     const policy = d.pipeline.policy;
 
-    /** Province codes (of those in the tree today) where the actor holds `permission`; undefined = all (nation). */
+    /** Provinces (in the tree today) where the actor holds `permission`; `all` = nation-wide. */
     async function allowedProvinces(req: Request, permission: string): Promise<{ all: boolean; codes: { code: string; name: string }[] }> {
       const em = req.scope.em;
       const today = vnDate(d.clock.now());
@@ -62,48 +128,98 @@ export function reportsRoutes(d: ReportRouteDeps) {
       return { all: false, codes };
     }
 
+    /** The request forms of the reports whose permission one of the actor's roles holds. */
+    async function requestForms(req: Request) {
+      const roles = new Set(req.scope.actor.assignments.map((a) => a.role));
+      const provincesBy = new Map<string, Awaited<ReturnType<typeof allowedProvinces>>>();
+      const forms = [];
+      let treeEmpty = false;
+      for (const { def } of d.registry.list()) {
+        const perm = policy.permission(def.permission);
+        if (!perm || !perm.roles.some((role) => roles.has(role))) continue;
+        let provinces: { code: string; name: string }[] | undefined;
+        if (def.fields.some((f) => f.kind === 'province')) {
+          if (!provincesBy.has(def.permission)) provincesBy.set(def.permission, await allowedProvinces(req, def.permission));
+          const allowed = provincesBy.get(def.permission)!;
+          if (allowed.all && !allowed.codes.length) treeEmpty = true;
+          if (!allowed.codes.length) continue;
+          provinces = allowed.codes;
+        }
+        const slug = reportSlug(def.id);
+        forms.push({
+          slug,
+          htmlId: slug.replace(/[^a-z0-9]+/g, '-'),
+          titleKey: def.titleKey,
+          fields: def.fields.map((f) => ({ ...f, inputId: `${slug.replace(/[^a-z0-9]+/g, '-')}-${f.name}`, provinces: f.kind === 'province' ? provinces : undefined })),
+          formats: def.formats.map((f, i) => ({ value: f, label: f.toUpperCase(), first: i === 0 })),
+        });
+      }
+      return { forms, treeEmpty };
+    }
+
+    /** SQL condition (and its parameters) for the artefacts the actor may see: those whose scope chain meets one of theirs. */
+    function visibility(req: Request): { where: string; params: unknown[] } {
+      const viewRoles = policy.permission(VIEW_PERMISSION)?.roles ?? [];
+      const mine = req.scope.actor.assignments.filter((a) => viewRoles.includes(a.role));
+      if (mine.some((a) => a.scopeType === 'nation' && !a.electionId)) return { where: 'true', params: [] };
+      const general = mine.filter((a) => !a.electionId).map((a) => `${a.scopeType}:${a.scopeCode}`);
+      const parts = [`${SCOPE_SQL} && string_to_array(?, ',')`];
+      const params: unknown[] = [general.join(',')];
+      // An assignment limited to one election sees that election's documents in its scope only.
+      for (const a of mine.filter((x) => x.electionId)) {
+        parts.push(`(a.election_id = ?::uuid and ${SCOPE_SQL} && array[?::text])`);
+        params.push(a.electionId, `${a.scopeType}:${a.scopeCode}`);
+      }
+      return { where: `(${parts.join(' or ')})`, params };
+    }
+
     r.get('/reports', async (req, res) => {
       if (req.scope.actor.kind === 'anonymous') return res.redirect(303, `/auth/login?next=${encodeURIComponent(req.originalUrl)}`);
       const { page, size, offset } = pageParams(req.query, 20);
-      const view = await allowedProvinces(req, VIEW_PERMISSION);
-      const generate = await allowedProvinces(req, GENERATE_PERMISSION);
-      // Without nation-wide view, only the artefacts of the provinces in scope.
-      const where = view.all ? '' : `where params->>'provinceCode' in (${view.codes.map(() => '?').join(', ') || 'null'})`;
-      const wp = view.all ? [] : view.codes.map((p) => p.code);
+      const { forms, treeEmpty } = await requestForms(req);
+      const vis = visibility(req);
       const artefacts = await sql<ArtefactRow & { created_by_name: string | null }>(
         req.scope.em,
-        `select a.id, a.kind, a.title, a.size, a.sha256, a.created_by, a.created_at, u.full_name as created_by_name
-         from artefact a left join app_user u on u.id::text = a.created_by ${where.replace(/params/g, 'a.params')}
+        `select a.id, a.kind, a.title, a.size, a.sha256, a.created_by, a.created_at, a.format, a.verify_code, a.path, u.full_name as created_by_name
+         from artefact a left join app_user u on u.id::text = a.created_by where ${vis.where}
          order by a.created_at desc, a.id limit ? offset ?`,
-        [...wp, size, offset],
+        [...vis.params, size, offset],
       );
-      const [{ n }] = await sql<{ n: string }>(req.scope.em, `select count(*)::text as n from artefact ${where}`, wp);
+      const [{ n }] = await sql<{ n: string }>(req.scope.em, `select count(*)::text as n from artefact a where ${vis.where}`, vis.params);
       render(req, res, 'reports/index', {
-        artefacts: artefacts.map((a) => ({ ...a, sizeKb: Math.max(1, Math.round(a.size / 1024)), shaShort: a.sha256.slice(0, 12) })),
+        artefacts: artefacts.map((a) => ({
+          ...a,
+          formatLabel: (a.format ?? a.path.split('.').pop() ?? '').toUpperCase(),
+          verifyCode: a.verify_code ? formatVerifyCode(a.verify_code) : undefined,
+          sizeKb: Math.max(1, Math.round(a.size / 1024)),
+          shaShort: a.sha256.slice(0, 12),
+        })),
         page: pager(page, size, Number(n)),
-        provinces: generate.codes,
-        treeEmpty: generate.all && generate.codes.length === 0,
+        forms,
+        treeEmpty: treeEmpty && !forms.length,
       }, { title: req.scope.t('reports.title'), nav: 'reports' });
     });
 
     mountAction(r, d.pipeline, {
-      id: 'core.reports.request',
+      id: REQUEST_ACTION,
       method: 'post',
-      path: '/reports/province-communes',
-      permission: GENERATE_PERMISSION,
+      path: '/reports/:reportId',
       input: requestInput,
-      target: (i) => ({ type: 'province', code: i.provinceCode }),
+      permission: (i) => i.entry.def.permission,
+      target: (i) => i.entry.def.target(i.params),
       handle: async (i, ctx) => {
-        const at = i.asOf ?? vnDate(d.clock.now());
-        const [province] = await sql(ctx.em, `select code from admin_unit where level = 'province' and code = ? and ${validAt}`, [i.provinceCode, at, at]);
-        if (!province) return err(appError('PROVINCE_NOT_FOUND', 'reports.invalid_province', 400));
-        const payload: Record<string, unknown> = { provinceCode: i.provinceCode };
-        if (i.asOf) payload.asOf = i.asOf;
+        const def = i.entry.def;
+        if (def.check) {
+          const checked = await def.check(i.params, reportContext(d, ctx.em, i.entry.owner, undefined));
+          if (!checked.ok) return err(checked.error);
+        }
+        const payload = { reportId: def.id, params: i.params, format: i.format };
         // Queued on its own connection, not in this transaction: JobService hands an in-transaction run to the queue
         // before the commit, and a fast worker would not find the row. The request's audit event names the run.
         const runId = newId();
-        await d.jobs.enqueue(PROVINCE_COMMUNES_JOB, payload, { runId, createdBy: ctx.actor.id });
-        return ok({ targetType: 'job_run', targetId: runId, after: { job: PROVINCE_COMMUNES_JOB, ...payload }, redirect: `/jobs/${runId}` });
+        const electionId = def.target(i.params).electionId;
+        await d.jobs.enqueue(GENERATE_JOB, payload, { runId, createdBy: ctx.actor.id, electionId: electionId && uuid.safeParse(electionId).success ? electionId : null });
+        return ok({ targetType: 'job_run', targetId: runId, after: { job: GENERATE_JOB, ...payload }, redirect: `/jobs/${runId}` });
       },
     });
 
@@ -114,7 +230,7 @@ export function reportsRoutes(d: ReportRouteDeps) {
       const [a] = await sql<ArtefactRow>(req.scope.em, 'select * from artefact where id = ?', [id]);
       if (!a) throw notFound();
       let allowed = false;
-      await guard(d.pipeline, VIEW_PERMISSION, () => artefactTarget(a.params))(req, res, () => {
+      await guard(d.pipeline, VIEW_PERMISSION, () => storedTarget(a))(req, res, () => {
         allowed = true;
       });
       if (!allowed) return; // redirected to the sign-in page

@@ -92,7 +92,7 @@ describe('province communes list (PDF)', () => {
 
     const [row] = await sql<{ path: string; sha256: string; size: number; mime: string; kind: string; params: unknown; job_run_id: string; created_by: string }>(
       app.orm.em.fork(), 'select * from artefact where id = ?', [artefactId]);
-    expect(row).toMatchObject({ kind: 'province-communes', mime: 'application/pdf', path: `artefacts/${artefactId}.pdf`, job_run_id: location.split('/').pop(), created_by: nec.id });
+    expect(row).toMatchObject({ kind: 'core.reports.province-communes', format: 'pdf', mime: 'application/pdf', path: `artefacts/${artefactId}.pdf`, job_run_id: location.split('/').pop(), created_by: nec.id });
     expect((row.params as { provinceCode: string }).provinceCode).toBe('79');
     const onDisk = fs.readFileSync(path.join(app.config.dataDir, row.path));
     expect(onDisk.length).toBe(row.size);

@@ -4,10 +4,12 @@ import { Migration20261129000100Kernel } from './20261129000100-kernel.js';
 import { Migration20261129000200Auth } from './20261129000200-auth.js';
 import { Migration20261129000300Audit } from './20261129000300-audit.js';
 import { Migration20261129000400Elections } from './20261129000400-elections.js';
+import { Migration20261129000700Reports } from './20261129000700-reports.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000100Kernel', class: Migration20261129000100Kernel },
   { name: 'Migration20261129000200Auth', class: Migration20261129000200Auth },
   { name: 'Migration20261129000300Audit', class: Migration20261129000300Audit },
   { name: 'Migration20261129000400Elections', class: Migration20261129000400Elections },
+  { name: 'Migration20261129000700Reports', class: Migration20261129000700Reports },
 ];
