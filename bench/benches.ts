@@ -4,5 +4,6 @@ import { coldStartBench } from './cold-start.bench.js';
 import { treeBench } from './tree.bench.js';
 import { auditBench } from './audit.bench.js';
 import { loginBench } from './login.bench.js';
+import { structureBench } from './structure.bench.js';
 
-export const BENCHES: Bench[] = [treeBench, coldStartBench, auditBench, loginBench];
+export const BENCHES: Bench[] = [treeBench, coldStartBench, auditBench, loginBench, structureBench];

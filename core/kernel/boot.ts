@@ -36,6 +36,8 @@ import { createReportsModule } from '../reports/reports.module.js';
 import { createQueueBoardModule } from '../jobs/queue-board.routes.js';
 import { createAuditModule } from '../audit/audit.module.js';
 import { createAccessModule } from '../auth/auth.module.js';
+import { createStructureModule } from '../elections/structure/structure.module.js';
+import { createBodiesModule } from '../elections/bodies/bodies.module.js';
 import { createElectionsModule } from '../elections/elections.module.js';
 import { sql } from '../persistence/db.js';
 import type { Redis } from 'ioredis';
@@ -133,7 +135,7 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
 
     // Core modules, in an explicit list.
     const adminTree = createAdminTreeModule(deps);
-    const modules: CoreModule[] = [access, adminTree, createElectionsModule(deps, pluginStates), createReportsModule(deps, plugins), createAuditModule(deps), createQueueBoardModule(deps, transport instanceof BullmqTransport ? transport.rawQueue : undefined)];
+    const modules: CoreModule[] = [access, adminTree, createElectionsModule(deps, pluginStates), createStructureModule(deps, plugins, pluginStates), createBodiesModule(deps, plugins), createReportsModule(deps, plugins), createAuditModule(deps), createQueueBoardModule(deps, transport instanceof BullmqTransport ? transport.rawQueue : undefined)];
     for (const m of modules) {
       if (m.messages) i18n.add(m.id, m.messages);
       for (const [name, h] of Object.entries(m.jobs ?? {})) router.register('core', name, h);

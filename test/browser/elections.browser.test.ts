@@ -12,7 +12,8 @@ import { createUser } from '../helpers/client.js';
 import { insertUnits, referenceUnits } from '../helpers/admin-units-fixture.js';
 import { currentTotp } from '../../core/auth/totp.js';
 import { sql } from '../../core/persistence/db.js';
-import { registerDeadlineCheck, type CheckScope, type CheckResult } from '../../core/elections/calendar/completeness.js';
+import type { CheckScope, CheckResult } from '../../core/elections/calendar/completeness.js';
+import { standInCheck, withoutChecks } from '../helpers/deadline-checks.js';
 
 const SCREENS = path.join(REPO_ROOT, 'tmp', 'screens');
 
@@ -41,11 +42,13 @@ beforeAll(async () => {
   app = await startTestApp('elections_browser');
   // Hà Nội and Hồ Chí Minh City: 126 + 168 commune-level units.
   await insertUnits(app.orm.em.fork(), referenceUnits(['01', '79']));
+  // Stand-ins for the bodies module's real checks (and the voter lists'), so the page shows controlled figures.
   unregister.push(
-    registerDeadlineCheck('commune-committees-formed', communeCheck(0)),
-    registerDeadlineCheck('teams-formed', communeCheck(25)),
-    registerDeadlineCheck('voter-lists-posted', communeCheck(0)),
-    registerDeadlineCheck('province-committees-formed', async (em, _e, scope) => {
+    withoutChecks(['province-boards-formed', 'commune-boards-formed']),
+    standInCheck('commune-committees-formed', communeCheck(0)),
+    standInCheck('teams-formed', communeCheck(25)),
+    standInCheck('voter-lists-posted', communeCheck(0)),
+    standInCheck('province-committees-formed', async (em, _e, scope) => {
       const rows = await sql<{ code: string; name: string }>(em, `select code, name from admin_unit where level = 'province' and valid_to is null${scope.type === 'province' ? ' and code = ?' : ''}`, scope.type === 'province' ? [scope.code] : []);
       return { missing: 0, total: rows.length, examples: [] };
     }),

@@ -9,7 +9,8 @@ import { startTestApp, waitFor, type TestApp } from '../helpers/test-app.js';
 import { TestClient, createUser, type TestUser } from '../helpers/client.js';
 import { insertUnits, referenceUnits } from '../helpers/admin-units-fixture.js';
 import { sql } from '../../core/persistence/db.js';
-import { registerDeadlineCheck, type CheckScope } from '../../core/elections/calendar/completeness.js';
+import type { CheckScope } from '../../core/elections/calendar/completeness.js';
+import { standInCheck, withoutChecks } from '../helpers/deadline-checks.js';
 import { RECOMPUTE_JOB, RECOMPUTE_SCHEDULE_ID } from '../../core/elections/calendar/recompute.job.js';
 import { addDays, dayOfWeek, showDay, vnDate } from '../../core/elections/calendar/dates.js';
 
@@ -65,7 +66,13 @@ beforeAll(async () => {
   const units = referenceUnits([HCMC]);
   await insertUnits(em(), units);
   formed = new Set(units.filter((u) => u.level === 'commune').map((u) => u.code).sort().slice(0, 2));
-  unregister = registerDeadlineCheck('teams-formed', fakeTeamsFormed);
+  // The bodies module's real formation checks are set aside: this file tests the calendar against controlled answers.
+  const restoreReal = withoutChecks(['province-committees-formed', 'commune-committees-formed', 'province-boards-formed', 'commune-boards-formed']);
+  const restoreTeams = standInCheck('teams-formed', fakeTeamsFormed);
+  unregister = () => {
+    restoreTeams();
+    restoreReal();
+  };
   nec = await createUser(em(), { roles: [{ role: 'nec-official', scopeType: 'nation', scopeCode: 'VN' }], totp: true });
   admin = await createUser(em(), { roles: [{ role: 'system-admin', scopeType: 'nation', scopeCode: 'VN' }], totp: true });
   provinceOfficial = await createUser(em(), { roles: [{ role: 'province-official', scopeType: 'province', scopeCode: HCMC }], totp: true });

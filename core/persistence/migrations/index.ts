@@ -4,6 +4,8 @@ import { Migration20261129000100Kernel } from './20261129000100-kernel.js';
 import { Migration20261129000200Auth } from './20261129000200-auth.js';
 import { Migration20261129000300Audit } from './20261129000300-audit.js';
 import { Migration20261129000400Elections } from './20261129000400-elections.js';
+import { Migration20261129000500Structure } from './20261129000500-structure.js';
+import { Migration20261129000600Bodies } from './20261129000600-bodies.js';
 import { Migration20261129000700Reports } from './20261129000700-reports.js';
 
 export const MIGRATIONS: MigrationObject[] = [
@@ -11,5 +13,7 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000200Auth', class: Migration20261129000200Auth },
   { name: 'Migration20261129000300Audit', class: Migration20261129000300Audit },
   { name: 'Migration20261129000400Elections', class: Migration20261129000400Elections },
+  { name: 'Migration20261129000500Structure', class: Migration20261129000500Structure },
+  { name: 'Migration20261129000600Bodies', class: Migration20261129000600Bodies },
   { name: 'Migration20261129000700Reports', class: Migration20261129000700Reports },
 ];
