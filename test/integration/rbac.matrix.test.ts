@@ -28,35 +28,73 @@ let communeA = ''; // in HCMC
 let communeB = ''; // in HCMC (sibling of A)
 let communeH = ''; // in Hanoi (other province)
 
-type Node = { type: 'nation' | 'province' | 'commune'; code: string };
+type Node = { type: 'nation' | 'province' | 'commune' | 'electoral-unit' | 'polling-area'; code: string };
 type Relation = 'same' | 'child' | 'grandchild' | 'parent' | 'sibling' | 'other-province';
 
-/** Where each role's test account is scoped. Boards and teams get their scopes once the structure exists. */
+// Structure fixture (ids made in beforeAll): NA units U1, U2 in HCMC and UH in Hanoi; polling areas A1, A2 in commune
+// A (both in U1), AB in commune B (in U2), AH in commune H (in UH).
+const S = { U1: '', U2: '', UH: '', A1: '', A2: '', AB: '', AH: '' };
+
+/** Where each role's test account is scoped. */
 function scopeOf(role: string): Node | undefined {
   const scopes: Record<string, Node> = {
     'system-admin': { type: 'nation', code: 'VN' },
     'nec-official': { type: 'nation', code: 'VN' },
     'province-official': { type: 'province', code: HCMC },
     'commune-official': { type: 'commune', code: communeA },
+    'board-member': { type: 'electoral-unit', code: S.U1 },
+    'team-member': { type: 'polling-area', code: S.A1 },
     observer: { type: 'province', code: HCMC },
   };
   return scopes[role];
 }
 
+/**
+ * The oracle's own picture of the fixture: each node's ancestors, written down here from how the fixture was built
+ * (an area lies in its commune and in its unit; a unit in its province), independent of the resolvers under test.
+ */
+function ancestors(n: Node): string[] {
+  const key = (t: string, c: string) => `${t}:${c}`;
+  const up: Record<string, string[]> = {
+    [key('province', HCMC)]: ['nation:VN'],
+    [key('province', HANOI)]: ['nation:VN'],
+    [key('commune', communeA)]: [key('province', HCMC), 'nation:VN'],
+    [key('commune', communeB)]: [key('province', HCMC), 'nation:VN'],
+    [key('commune', communeH)]: [key('province', HANOI), 'nation:VN'],
+    [key('electoral-unit', S.U1)]: [key('province', HCMC), 'nation:VN'],
+    [key('electoral-unit', S.U2)]: [key('province', HCMC), 'nation:VN'],
+    [key('electoral-unit', S.UH)]: [key('province', HANOI), 'nation:VN'],
+    [key('polling-area', S.A1)]: [key('electoral-unit', S.U1), key('commune', communeA), key('province', HCMC), 'nation:VN'],
+    [key('polling-area', S.A2)]: [key('electoral-unit', S.U1), key('commune', communeA), key('province', HCMC), 'nation:VN'],
+    [key('polling-area', S.AB)]: [key('electoral-unit', S.U2), key('commune', communeB), key('province', HCMC), 'nation:VN'],
+    [key('polling-area', S.AH)]: [key('electoral-unit', S.UH), key('commune', communeH), key('province', HANOI), 'nation:VN'],
+    'nation:VN': [],
+  };
+  return up[key(n.type, n.code)] ?? [];
+}
+
 /** The target node in a given relation to a scope (undefined where the relation does not exist). */
 function targetFor(scope: Node, rel: Relation): Node | undefined {
-  if (scope.type === 'nation') return ({ same: scope, child: { type: 'province', code: HCMC }, grandchild: { type: 'commune', code: communeA } } as Partial<Record<Relation, Node>>)[rel];
-  if (scope.type === 'province') return ({ same: scope, child: { type: 'commune', code: communeA }, parent: { type: 'nation', code: 'VN' }, sibling: { type: 'province', code: HANOI }, 'other-province': { type: 'commune', code: communeH } } as Partial<Record<Relation, Node>>)[rel];
-  return ({ same: scope, parent: { type: 'province', code: HCMC }, grandchild: undefined, sibling: { type: 'commune', code: communeB }, 'other-province': { type: 'commune', code: communeH } } as Partial<Record<Relation, Node>>)[rel];
+  const p = (code: string): Node => ({ type: 'province', code });
+  const c = (code: string): Node => ({ type: 'commune', code });
+  const u = (code: string): Node => ({ type: 'electoral-unit', code });
+  const a = (code: string): Node => ({ type: 'polling-area', code });
+  const table: Record<Node['type'], Partial<Record<Relation, Node>>> = {
+    nation: { same: scope, child: p(HCMC), grandchild: c(communeA) },
+    province: { same: scope, child: c(communeA), grandchild: a(S.A1), parent: { type: 'nation', code: 'VN' }, sibling: p(HANOI), 'other-province': c(communeH) },
+    commune: { same: scope, child: a(S.A1), parent: p(HCMC), sibling: c(communeB), 'other-province': c(communeH) },
+    'electoral-unit': { same: scope, child: a(S.A1), parent: p(HCMC), sibling: u(S.U2), 'other-province': u(S.UH) },
+    'polling-area': { same: scope, parent: c(communeA), sibling: a(S.A2), 'other-province': a(S.AH) },
+  };
+  return table[scope.type][rel];
 }
 
 const RELATIONS: Relation[] = ['same', 'child', 'grandchild', 'parent', 'sibling', 'other-province'];
 
-/** The oracle: is `target` inside the subtree of `scope` (same node or below)? Written from the tree, not the policy. */
+/** The oracle: is `target` inside the subtree of `scope` (same node or below)? From the fixture map, not the policy. */
 function inside(scope: Node, target: Node): boolean {
-  if (scope.type === 'nation') return true;
-  if (scope.type === 'province') return (target.type === 'province' && target.code === scope.code) || (target.type === 'commune' && [communeA, communeB].includes(target.code) && scope.code === HCMC);
-  return target.type === 'commune' && target.code === scope.code;
+  if (scope.type === target.type && scope.code === target.code) return true;
+  return ancestors(target).includes(`${scope.type}:${scope.code}`);
 }
 function strictlyBelow(scope: Node, target: Node): boolean {
   return inside(scope, target) && !(scope.type === target.type && scope.code === target.code);
@@ -74,7 +112,7 @@ interface RouteCase {
   kind: 'read' | 'write';
   permission: string;
   /** Which target levels the route takes ('fixed' routes always act on the nation or on the actor's own scope). */
-  takes: 'nation' | 'province' | 'commune-or-province' | 'own-scope' | 'unscoped';
+  takes: 'nation' | 'province' | 'commune' | 'electoral-unit' | 'polling-area' | 'commune-or-province' | 'own-scope' | 'unscoped';
   /** Extra rule beyond the policy table (delegated administration), also from data (ranks). */
   extra?: (role: string, scope: Node | undefined, target: Node) => boolean;
   request(c: TestClient, target: Node): Promise<Response>;
@@ -97,6 +135,18 @@ const ROUTES: RouteCase[] = [
     // Delegated administration: strictly below one's scope, and only roles of a lower rank (here: an observer).
     extra: (role, scope, target) => role === 'system-admin' || (!!scope && strictlyBelow(scope, target) && roleDef(role)!.rank > roleDef('observer')!.rank),
     request: (c, t) => c.post('/admin/users', { username: `u${randomUUID().slice(0, 8)}`, fullName: 'Trần Thị Thử', role: 'observer', scopeType: t.type, scopeCode: t.code }),
+  },
+  {
+    name: 'GET structure of a commune (URL: commune code)', kind: 'read', permission: 'core.structure.view', takes: 'commune',
+    request: (c, t) => c.get(`/elections/${electionId}/structure/commune/${t.code}`),
+  },
+  {
+    name: 'GET an electoral unit (URL: unit id)', kind: 'read', permission: 'core.structure.view', takes: 'electoral-unit',
+    request: (c, t) => c.get(`/elections/${electionId}/structure/unit/${t.code}`),
+  },
+  {
+    name: 'GET a polling area (URL: area id)', kind: 'read', permission: 'core.structure.view', takes: 'polling-area',
+    request: (c, t) => c.get(`/elections/${electionId}/structure/area/${t.code}`),
   },
   {
     name: 'POST /reports/province-communes (form field: province)', kind: 'write', permission: 'core.reports.generate', takes: 'province',
@@ -124,6 +174,26 @@ beforeAll(async () => {
   electionId = randomUUID();
   await sql(em, `insert into election (id, name, election_day) values (?, 'Bầu cử thử', '2026-03-15')`, [electionId]);
   await sql(em, `insert into plugin_state (election_id, plugin_id, enabled) values (?, 'national-assembly', true)`, [electionId]);
+  const unit = async (province: string, n: number) => {
+    const id = newId();
+    await sql(em, `insert into electoral_unit (id, election_id, contest, parent_level, parent_code, number, seats, name) values (?, ?, 'national-assembly', 'province', ?, ?, 3, ?)`,
+      [id, electionId, province, n, `Đơn vị bầu cử số ${n}`]);
+    return id;
+  };
+  const area = async (commune: string, n: number, unitId: string) => {
+    const id = newId();
+    await sql(em, `insert into polling_area (id, election_id, commune_code, number, name, search_key, sort_key, voters, kind) values (?, ?, ?, ?, ?, 'kv', 'kv', 1000, 'regular')`,
+      [id, electionId, commune, n, `Khu vực bỏ phiếu số ${n}`]);
+    await sql(em, `insert into polling_area_unit (polling_area_id, contest, unit_id) values (?, 'national-assembly', ?)`, [id, unitId]);
+    return id;
+  };
+  S.U1 = await unit(HCMC, 1);
+  S.U2 = await unit(HCMC, 2);
+  S.UH = await unit(HANOI, 1);
+  S.A1 = await area(communeA, 1, S.U1);
+  S.A2 = await area(communeA, 2, S.U1);
+  S.AB = await area(communeB, 1, S.U2);
+  S.AH = await area(communeH, 1, S.UH);
   for (const p of [HCMC, HANOI]) {
     const id = newId();
     await sql(em, `insert into artefact (id, kind, title, params, path, sha256, size, mime, created_by) values (?, 'core.reports.province-communes', 'Danh sách', ?::jsonb, 'none.pdf', 'x', 1, 'application/pdf', 'system')`,
@@ -131,8 +201,7 @@ beforeAll(async () => {
     artefactOf.set(p, id);
   }
   for (const role of ROLES.map((r) => r.id)) {
-    const scope = scopeOf(role);
-    if (!scope) continue; // board-member / team-member: no electoral units or polling areas to scope them to yet
+    const scope = scopeOf(role)!;
     const u = await createUser(em, { roles: [{ role, scopeType: scope.type, scopeCode: scope.code }], totp: roleDef(role)!.mandatory2fa });
     const c = new TestClient(app.url);
     await c.login(u, em);
@@ -160,8 +229,8 @@ describe('RBAC matrix', () => {
           for (const rel of RELATIONS) {
             const t = targetFor(scope!, rel);
             if (!t) continue;
-            if (route.takes === 'province' && t.type !== 'province') continue;
-            if (route.takes === 'commune-or-province' && t.type === 'nation') continue;
+            if (['province', 'commune', 'electoral-unit', 'polling-area'].includes(route.takes) && t.type !== route.takes) continue;
+            if (route.takes === 'commune-or-province' && t.type !== 'commune' && t.type !== 'province') continue;
             targets.push([rel, t]);
           }
         }
@@ -178,13 +247,17 @@ describe('RBAC matrix', () => {
       }
     }
     expect(unexpected).toEqual([]);
-    expect(cells).toBeGreaterThan(60);
+    expect(cells).toBeGreaterThan(100);
+    console.log(`RBAC matrix: ${cells} cells (role × relation × route)`);
   }, 300_000);
 
   it('anonymous callers are never allowed: reads go to the sign-in page, writes are refused', async () => {
     const anon = new TestClient(app.url);
     for (const route of ROUTES.filter((r) => r.takes !== 'unscoped')) {
-      const res = await route.request(anon, { type: 'province', code: HCMC });
+      const target: Node = route.takes === 'commune' ? { type: 'commune', code: communeA }
+        : route.takes === 'electoral-unit' ? { type: 'electoral-unit', code: S.U1 }
+        : route.takes === 'polling-area' ? { type: 'polling-area', code: S.A1 } : { type: 'province', code: HCMC };
+      const res = await route.request(anon, target);
       if (route.kind === 'read') expect([303, 401], route.name).toContain(res.status);
       else expect(res.status, route.name).toBe(401);
     }
