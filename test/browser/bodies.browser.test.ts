@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
+import { launchChromium } from '../helpers/browser.js';
 import { startTestApp, REPO_ROOT, type TestApp } from '../helpers/test-app.js';
 import { createUser, type TestUser } from '../helpers/client.js';
 import { insertUnits, referenceUnits } from '../helpers/admin-units-fixture.js';
@@ -51,13 +52,7 @@ beforeAll(async () => {
   }
   official = await createUser(em, { roles: [{ role: 'commune-official', scopeType: 'commune', scopeCode: BEN_THANH }], fullName: 'Nguyễn Văn Cán Bộ' });
   fs.mkdirSync(SCREENS, { recursive: true });
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'baucu-chromium-'));
-  browser = await puppeteer.launch({
-    executablePath: '/usr/bin/chromium',
-    userDataDir: profile,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--lang=vi-VN'],
-  });
+  ({ browser, profile } = await launchChromium());
   page = await browser.newPage();
   await page.setViewport({ width: 1180, height: 820 });
 });

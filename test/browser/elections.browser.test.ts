@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
+import { launchChromium } from '../helpers/browser.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { startTestApp, REPO_ROOT, type TestApp } from '../helpers/test-app.js';
 import { createUser } from '../helpers/client.js';
@@ -54,13 +55,7 @@ beforeAll(async () => {
     }),
   );
   fs.mkdirSync(SCREENS, { recursive: true });
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'baucu-chromium-'));
-  browser = await puppeteer.launch({
-    executablePath: '/usr/bin/chromium',
-    userDataDir: profile,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--lang=vi-VN'],
-  });
+  ({ browser, profile } = await launchChromium());
   page = await browser.newPage();
   // A tablet in landscape.
   await page.setViewport({ width: 1180, height: 820 });

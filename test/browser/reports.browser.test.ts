@@ -7,7 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
+import { launchChromium } from '../helpers/browser.js';
 import { startTestApp, REPO_ROOT, type TestApp } from '../helpers/test-app.js';
 import { TestClient, createUser } from '../helpers/client.js';
 import { sql } from '../../core/persistence/db.js';
@@ -25,13 +26,7 @@ const em = () => app.orm.em.fork();
 beforeAll(async () => {
   app = await startTestApp('reports_browser');
   fs.mkdirSync(SCREENS, { recursive: true });
-  profile = fs.mkdtempSync(path.join(os.tmpdir(), 'baucu-chromium-'));
-  browser = await puppeteer.launch({
-    executablePath: '/usr/bin/chromium',
-    userDataDir: profile,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--lang=vi-VN'],
-  });
+  ({ browser, profile } = await launchChromium());
   page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 900 });
 });
