@@ -1,6 +1,6 @@
 // The national rehearsal dataset (issue 4 point 8), seeded for two provinces (Hồ Chí Minh City and Hà Nội): the same
 // seed gives the same structure (hash by natural keys), another seed another one; the result passes every structure
-// rule (a clean check report); counts follow the plan (every commune has areas, 300–4,000 voters or a reason, one
+// rule (a clean check report), and so do its election bodies (rules 7–8, the calendar's completeness checks); counts follow the plan (every commune has areas, 300–4,000 voters or a reason, one
 // unit per contest for every area). The full national run is for bench/structure.bench.ts.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
@@ -9,7 +9,9 @@ import { createElection, clientAs, uploadStructure, waitRun } from '../helpers/s
 import { sql } from '../../core/persistence/db.js';
 import { createLogger } from '../../core/shared/logger.js';
 import { PluginStateService } from '../../core/plugin-host/plugin-state.service.js';
-import { seedNational, structureHash } from '../../core/elections/structure/seed-national.js';
+import { bodiesHash, seedNational, structureHash } from '../../core/elections/structure/seed-national.js';
+import { BODY_CHECKS } from '../../core/elections/bodies/completeness.js';
+import { COMMITTEE_SIZES, TEAM_SIZES } from '../../core/elections/bodies/rules.js';
 
 let app: TestApp;
 let deps: Parameters<typeof seedNational>[1];
@@ -53,6 +55,62 @@ describe('seed:national on two provinces', () => {
     expect(noArea.n).toBe(0);
   });
 
+  it('seeds the bodies of rules 7–8: one per province, commune, unit and area, sized by rule 7, one leader each, all formed', async () => {
+    const em = app.orm.em.fork();
+    const scope = `with k as (select code from admin_unit where level = 'commune' and parent_code in ('79','01') and valid_to is null)`;
+    const [n] = await sql<Record<string, number>>(em, `${scope} select
+        (select count(*)::int from admin_unit where level = 'province' and code in ('79','01') and valid_to is null) as provinces,
+        (select count(*)::int from election_body where election_id = ? and kind = 'province-committee') as pc,
+        (select count(*)::int from k) as communes,
+        (select count(*)::int from election_body b join k on k.code = b.commune_code where b.election_id = ? and b.kind = 'commune-committee' and b.status = 'complete') as cc,
+        (select count(*)::int from electoral_unit where election_id = ?) as units,
+        (select count(*)::int from election_body b join electoral_unit u on u.id = b.unit_id and u.contest = b.contest where b.election_id = ? and b.kind = 'board') as boards,
+        (select count(*)::int from polling_area where election_id = ?) as areas,
+        (select count(*)::int from election_body b join polling_area a on a.id = b.polling_area_id and a.commune_code = b.commune_code where b.election_id = ? and b.kind = 'team') as teams,
+        (select count(*)::int from election_body where election_id = ? and status <> 'complete') as unformed`,
+    [first, first, first, first, first, first, first]);
+    expect(n.provinces).toBe(2);
+    expect(n.pc).toBe(2);
+    expect(n.cc).toBe(n.communes); // every commune of the two cities has a council
+    expect(n.boards).toBe(n.units);
+    expect(n.teams).toBe(n.areas);
+    expect(n.unformed).toBe(0);
+    expect(result.bodies.byKind).toEqual({ 'province-committee': 2, 'commune-committee': n.communes, board: n.units, team: n.areas });
+    // Member counts (rule 7) and exactly one leader, per body.
+    const sizes: Record<string, { min: number; max: number }> = {
+      'province-committee': COMMITTEE_SIZES['province-committee'], 'commune-committee': COMMITTEE_SIZES['commune-committee'],
+      'board:national-assembly': app.plugins.contestType('national-assembly')!.boardSize, 'board:provincial-council': app.plugins.contestType('provincial-council')!.boardSize,
+      'board:commune-council': app.plugins.contestType('commune-council')!.boardSize, 'team:civil': TEAM_SIZES.civil, 'team:armed-unit': TEAM_SIZES['armed-unit'],
+    };
+    const rows = await sql<{ k: string; members: number; leaders: number; secretaries: number }>(em,
+      `select b.kind || coalesce(':' || b.contest, '') || coalesce(':' || b.variant, '') as k, count(m.id)::int as members,
+              count(*) filter (where m.role in ('chair','head','leader'))::int as leaders, count(*) filter (where m.role = 'secretary')::int as secretaries
+         from election_body b left join body_member m on m.body_id = b.id where b.election_id = ? group by b.id, b.kind, b.contest, b.variant`, [first]);
+    const bad = rows.filter((r) => !sizes[r.k] || r.members < sizes[r.k].min || r.members > sizes[r.k].max || r.leaders !== 1
+      || ((r.k.startsWith('team') || r.k.startsWith('board')) && r.secretaries !== 1));
+    expect(bad.slice(0, 5)).toEqual([]);
+    expect(new Set(rows.map((r) => r.k))).toContain('team:armed-unit');
+    const total = rows.reduce((a, r) => a + r.members, 0);
+    expect(total).toBe(result.bodies.members);
+    // Plausible members: 09xxxxxxxx phones, organisations, three-part names; decisions before the rule 9 deadlines.
+    const [m] = await sql<{ badPhone: number; noOrg: number; badName: number }>(em,
+      `select count(*) filter (where m.phone !~ '^09[0-9]{8}$')::int as "badPhone", count(*) filter (where m.organisation is null)::int as "noOrg",
+              count(*) filter (where m.full_name !~ '^[^ ]+ [^ ]+ [^ ]+$')::int as "badName"
+         from body_member m join election_body b on b.id = m.body_id where b.election_id = ?`, [first]);
+    expect(m).toEqual({ badPhone: 0, noOrg: 0, badName: 0 });
+    const [late] = await sql<{ n: number }>(em, `select count(*)::int as n from election_body b join election e on e.id = b.election_id where b.election_id = ? and (b.decision_no is null
+        or b.formed_on > e.election_day - case when b.kind like '%committee' then 105 when b.kind = 'board' then 70 else 43 end)`, [first]);
+    expect(late.n).toBe(0);
+    // The calendar's completeness checks of the bodies module: nothing missing in either city.
+    for (const [id, check] of Object.entries(BODY_CHECKS)) {
+      for (const code of PROVINCES) {
+        const r = await check(em, first, { type: 'province', code });
+        expect({ id, code, missing: r?.missing }).toEqual({ id, code, missing: 0 });
+        expect(r!.total, `${id} ${code}`).toBeGreaterThan(0);
+      }
+    }
+  });
+
   it('the check page agrees: no errors, no warnings for Hồ Chí Minh City', async () => {
     const c = await clientAs(app, 'nec-official', 'nation', 'VN');
     const res = await c.get(`/elections/${first}/structure/check?province=79`, { accept: 'application/json' });
@@ -77,15 +135,23 @@ describe('seed:national on two provinces', () => {
     const em = app.orm.em.fork();
     const h1 = await structureHash(em, first, PROVINCES);
     expect(await structureHash(em, second, PROVINCES)).toBe(h1);
+    // The bodies too: same members (names, roles, organisations, phones) and decisions.
+    const b1 = await bodiesHash(em, first, PROVINCES);
+    expect(await bodiesHash(em, second, PROVINCES)).toBe(b1);
     // Seeding one province alone gives that province the same structure as seeding it with others.
     const alone = await createElection(app, { name: 'Diễn tập 3' });
     await seedNational(app.orm, deps, { seed: 7, electionId: alone, provinces: ['01'], referenceDir: app.config.referenceDataDir });
     expect(await structureHash(em, alone, ['01'])).toBe(await structureHash(em, first, ['01']));
+    expect(await bodiesHash(em, alone, ['01'])).toBe(await bodiesHash(em, first, ['01']));
     const other = await createElection(app, { name: 'Diễn tập 4' });
     await seedNational(app.orm, deps, { seed: 8, electionId: other, provinces: ['01'], referenceDir: app.config.referenceDataDir });
     expect(await structureHash(em, other, ['01'])).not.toBe(await structureHash(em, first, ['01']));
+    expect(await bodiesHash(em, other, ['01'])).not.toBe(await bodiesHash(em, first, ['01']));
     const again = await seedNational(app.orm, deps, { seed: 7, electionId: first, provinces: PROVINCES, referenceDir: app.config.referenceDataDir });
     expect(again.rowsWritten).toBe(0);
     expect(await structureHash(em, first, PROVINCES)).toBe(h1);
+    // Seeding again replaces the bodies of the provinces seeded with the same ones.
+    expect(again.bodies.members).toBe(result.bodies.members);
+    expect(await bodiesHash(em, first, PROVINCES)).toBe(b1);
   });
 });

@@ -4,6 +4,8 @@
 // their units, every area in one unit per contest — deterministic for a seed. The plan is always computed for the
 // whole nation (so a province looks the same whether seeded alone or with the others) and then restricted to the
 // provinces asked for; the rows go through the same ImportSession (same rules) and the same bulk writer as imports.
+// Then the election bodies of rules 7–8 over it (committees, a board per unit, a team per area, with members), each
+// checked by the bodies module's completion rules and written in bulk in the same transaction.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -19,10 +21,12 @@ import { properName } from '../../admin-tree/import-format.js';
 import type { AdminType } from '../../admin-tree/admin-unit.entity.js';
 import { NA_REFERENCE_FILES } from './import-format.js';
 import { ImportSession, IssueSink, parseCompositions, parseUnits, type AreaRow, type CompositionRow, type UnitRow } from './import-plan.js';
-import { heldContests, loadElection, loadStructure, writeChanges } from './store.js';
-import { NA_CONTEST, type AreaKind, type CommuneNode, type SmallReason, type Structure } from './model.js';
+import { bulkExec, heldContests, loadElection, loadStructure, pgArray, writeChanges } from './store.js';
+import { NA_CONTEST, type AreaKind, type AreaRec, type CommuneNode, type SmallReason, type Structure, type UnitRec } from './model.js';
 import { STRUCTURE_LOCK } from './import.service.js';
 import { summarise } from './rules.js';
+import { defaultVariant, nameKey, phoneKey, type BodyKind, type MemberRec, type MemberRole, type SizeRange, type TeamVariant } from '../bodies/model.js';
+import { COMMITTEE_SIZES, TEAM_SIZES, completionIssues, type BodyLabels } from '../bodies/rules.js';
 
 /** 2026 figures (shared/domain/election-rules.md §9.1, §3.2). */
 export const NATIONAL = { areas: 72_195, voters: 78_928_647, provincialSeats: 2_552, communeSeats: 72_611 } as const;
@@ -290,6 +294,192 @@ export function planNational(seed: number, s: Pick<Structure, 'provinces' | 'com
   return plan;
 }
 
+// --- election bodies (rules 7–9) --------------------------------------------------------------------------------
+
+/** Generated names (not real persons): a family name, a middle name, a given name. Front of each list more common. */
+const FAMILY = ['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Huỳnh', 'Phan', 'Vũ', 'Võ', 'Đặng', 'Bùi', 'Đỗ', 'Hồ', 'Ngô', 'Dương', 'Lý', 'Đinh', 'Trương', 'Lương', 'Mai', 'Tạ', 'Cao', 'Lâm', 'Đoàn'];
+const MIDDLE = ['Văn', 'Thị', 'Hữu', 'Đức', 'Minh', 'Thanh', 'Quốc', 'Ngọc', 'Thu', 'Xuân', 'Hồng', 'Kim', 'Công', 'Quang', 'Thành', 'Bảo', 'Gia', 'Anh', 'Phương', 'Hoài'];
+const GIVEN = ['An', 'Anh', 'Bình', 'Châu', 'Chi', 'Cường', 'Dũng', 'Dung', 'Duy', 'Giang', 'Hà', 'Hải', 'Hạnh', 'Hằng', 'Hiếu', 'Hòa', 'Hùng', 'Hương', 'Huy', 'Khánh',
+  'Lan', 'Linh', 'Long', 'Mai', 'Minh', 'Nam', 'Nga', 'Ngọc', 'Nhung', 'Phong', 'Phúc', 'Phương', 'Quân', 'Quang', 'Sơn', 'Tâm', 'Thảo', 'Thắng', 'Thủy', 'Trang', 'Trung', 'Tuấn', 'Tú', 'Vân', 'Việt', 'Yến'];
+/** Organisations members represent (rule 7: state bodies, Party and socio-political organisations, the Front, voters). */
+const ORGS = ['Ủy ban nhân dân', 'Thường trực Hội đồng nhân dân', 'Ủy ban Mặt trận Tổ quốc Việt Nam', 'Hội Liên hiệp Phụ nữ', 'Đoàn Thanh niên Cộng sản Hồ Chí Minh',
+  'Hội Nông dân', 'Hội Cựu chiến binh', 'Liên đoàn Lao động', 'Công an', 'Ban Chỉ huy quân sự', 'Văn phòng Hội đồng nhân dân và Ủy ban nhân dân'];
+const TEAM_ORGS = ['Ban công tác Mặt trận khu dân cư', 'Chi hội Phụ nữ', 'Chi đoàn Thanh niên', 'Chi hội Cựu chiến binh', 'Chi hội Nông dân', 'Công an', 'Đại diện cử tri', 'Ủy ban nhân dân'];
+const ARMED_ORGS = ['Đại diện Chỉ huy đơn vị', 'Đại diện quân nhân'];
+/** Rule 9 formation deadlines (days before election day, core/elections/calendar/deadlines.ts). */
+const FORMED_BEFORE = { committee: 105, board: 70, team: 43 } as const;
+const NO_COMMITTEE_REASON = 'Không tổ chức Hội đồng nhân dân (dữ liệu diễn tập)';
+
+/** One body of the plan, with its members as columns of the insert. */
+interface BodyDraft {
+  id: string;
+  kind: BodyKind;
+  provinceCode: string | null;
+  communeCode: string | null;
+  unitId: string | null;
+  areaId: string | null;
+  contest: string | null;
+  variant: TeamVariant | null;
+  status: 'complete' | 'none';
+  noneReason: string | null;
+  decisionNo: string | null;
+  decisionDate: string | null;
+  issuedBy: string | null;
+  formedOn: string | null;
+  members: MemberRec[];
+}
+
+export interface BodiesPlan {
+  bodies: BodyDraft[];
+  members: number;
+}
+
+const ROLE_LABELS: BodyLabels = { body: 'body', role: (r) => r, variant: (v) => v, areaKind: (k) => k, date: (d) => d };
+
+/** A member list of `n` (leader first, then `vice` × the vice role, a secretary if asked, the rest members), distinct names. */
+function membersFor(r: () => number, n: number, roles: { leader: MemberRole; vice?: MemberRole; vices: number; secretary: boolean }, orgs: readonly string[]): MemberRec[] {
+  const out: MemberRec[] = [];
+  const names = new Set<string>();
+  const pick = <T>(xs: readonly T[], bias = 1) => xs[Math.floor(Math.pow(r(), bias) * xs.length)];
+  for (let i = 0; i < n; i++) {
+    let name = '';
+    do name = `${pick(FAMILY, 1.8)} ${pick(MIDDLE)} ${pick(GIVEN)}`; while (names.has(name));
+    names.add(name);
+    const role: MemberRole = i === 0 ? roles.leader : i <= roles.vices && roles.vice ? roles.vice : roles.secretary && i === roles.vices + 1 ? 'secretary' : 'member';
+    out.push({ fullName: name, role, organisation: i === 0 && orgs === ORGS ? ORGS[0] : pick(orgs), phone: `09${String(Math.floor(r() * 1e8)).padStart(8, '0')}` });
+  }
+  return out;
+}
+
+/**
+ * The bodies rule 8 asks for over a seeded structure (scope: the provinces, communes, units and areas given), each
+ * deterministic for (seed, natural key of its node): a committee per province and per commune with a council (a
+ * 'none' row for a commune without one), a board per unit of a contest with a board size, a team per polling area —
+ * all complete, formed before the rule 9 deadline, each checked with the bodies module's completion rules.
+ */
+export function planBodies(seed: number, s: Pick<Structure, 'electionDay' | 'provinces' | 'communes'>, scope: {
+  provinces: string[]; communes: string[]; units: UnitRec[]; areas: AreaRec[]; boardSize: (contest: string) => SizeRange | undefined; newId: () => string;
+}): BodiesPlan {
+  const day = s.electionDay;
+  const minus = (n: number) => new Date(Date.parse(day + 'T00:00:00Z') - n * 86_400_000).toISOString().slice(0, 10);
+  const ubnd = (name: string | undefined) => `Ủy ban nhân dân ${name ?? ''}`.trim();
+  const bodies: BodyDraft[] = [];
+  let members = 0;
+  const add = (key: string, b: Omit<BodyDraft, 'id' | 'members' | 'status' | 'noneReason' | 'decisionNo' | 'decisionDate' | 'formedOn'>, size: SizeRange, before: number,
+    roles: Parameters<typeof membersFor>[2], orgs: readonly string[], deadline: string, decisionSuffix: string, areaKind: string | null = null) => {
+    const r = rng(seed, `body:${key}`);
+    // Skewed towards the smaller sizes (mean ≈ min + a quarter of the range).
+    const n = size.min + Math.floor(r() * r() * (size.max - size.min + 1));
+    const formedOn = minus(before + between(r, 0, 10));
+    const body: BodyDraft = { ...b, id: scope.newId(), status: 'complete', noneReason: null, decisionNo: `${between(r, 1, 1999)}/${decisionSuffix}`, decisionDate: formedOn, formedOn, members: membersFor(r, n, roles, orgs) };
+    const issues = completionIssues({ kind: b.kind, variant: b.variant, decisionNo: body.decisionNo, decisionDate: body.decisionDate, issuedBy: body.issuedBy, formedOn, areaKind },
+      body.members, { labels: ROLE_LABELS, boardSize: size, electionDay: day, deadline });
+    if (issues.length) throw new Error(`seed ${seed}: the generated ${b.kind} ${key} breaks rule 7: ${issues.map((i) => i.code).join(', ')}`);
+    bodies.push(body);
+    members += n;
+  };
+  const committee = { leader: 'chair' as const, vice: 'vice-chair' as const, secretary: false };
+  for (const p of [...scope.provinces].sort()) {
+    add(`pc:${p}`, { kind: 'province-committee', provinceCode: p, communeCode: null, unitId: null, areaId: null, contest: null, variant: null, issuedBy: ubnd(s.provinces.get(p)?.name) },
+      COMMITTEE_SIZES['province-committee'], FORMED_BEFORE.committee, { ...committee, vices: 3 }, ORGS, minus(FORMED_BEFORE.committee), 'QĐ-UBND');
+  }
+  for (const c of [...scope.communes].sort()) {
+    if (NO_COUNCIL_COMMUNES.has(c)) {
+      bodies.push({ id: scope.newId(), kind: 'commune-committee', provinceCode: null, communeCode: c, unitId: null, areaId: null, contest: null, variant: null, status: 'none',
+        noneReason: NO_COMMITTEE_REASON, decisionNo: null, decisionDate: null, issuedBy: null, formedOn: null, members: [] });
+      continue;
+    }
+    add(`cc:${c}`, { kind: 'commune-committee', provinceCode: null, communeCode: c, unitId: null, areaId: null, contest: null, variant: null, issuedBy: ubnd(s.communes.get(c)?.name) },
+      COMMITTEE_SIZES['commune-committee'], FORMED_BEFORE.committee, { ...committee, vices: 2 }, ORGS, minus(FORMED_BEFORE.committee), 'QĐ-UBND');
+  }
+  for (const u of scope.units) {
+    const size = scope.boardSize(u.contest);
+    if (!size) continue;
+    const parent = u.parentLevel === 'province' ? s.provinces.get(u.parentCode)?.name : s.communes.get(u.parentCode)?.name;
+    const r = rng(seed, `deputies:${u.contest}:${u.parentCode}:${u.number}`);
+    add(`board:${u.contest}:${u.parentCode}:${u.number}`, { kind: 'board', provinceCode: null, communeCode: null, unitId: u.id, areaId: null, contest: u.contest, variant: null, issuedBy: ubnd(parent) },
+      size, FORMED_BEFORE.board, { leader: 'head', vice: 'deputy-head', vices: between(r, 1, 2), secretary: true }, ORGS, minus(FORMED_BEFORE.board), 'QĐ-UBND');
+  }
+  for (const a of scope.areas) {
+    const variant = defaultVariant(a.kind);
+    const armed = variant === 'armed-unit';
+    add(`team:${a.communeCode}:${a.number}`, {
+      kind: 'team', provinceCode: null, communeCode: a.communeCode, unitId: null, areaId: a.id, contest: null, variant,
+      issuedBy: armed ? `Chỉ huy ${a.name}` : ubnd(s.communes.get(a.communeCode)?.name),
+    }, TEAM_SIZES[variant], FORMED_BEFORE.team, { leader: 'leader', vices: 0, secretary: true }, armed ? ARMED_ORGS : TEAM_ORGS, minus(FORMED_BEFORE.team), armed ? 'QĐ-BCH' : 'QĐ-UBND', a.kind);
+  }
+  return { bodies, members };
+}
+
+const BODY_CHUNK = 10_000;
+
+/**
+ * Replaces the bodies of the seeded scope (their members go with them) by the plan's, in the caller's transaction:
+ * INSERT … SELECT FROM unnest with bind parameters, like the structure writer. Returns the rows written.
+ */
+async function writeBodies(em: EntityManager, electionId: string, plan: BodiesPlan, scope: { all: boolean; provinces: string[]; communes: string[]; unitIds: string[] }, createdBy: string): Promise<number> {
+  if (scope.all) await bulkExec(em, `delete from election_body where election_id = ?`, [electionId]);
+  else {
+    await bulkExec(em, `delete from election_body where election_id = ? and (province_code = any(?::text[]) or commune_code = any(?::text[]) or unit_id = any(?::uuid[]))`,
+      [electionId, pgArray(scope.provinces), pgArray(scope.communes), pgArray(scope.unitIds)]);
+  }
+  let written = 0;
+  for (let i = 0; i < plan.bodies.length; i += BODY_CHUNK) {
+    const c = plan.bodies.slice(i, i + BODY_CHUNK);
+    written += await bulkExec(em,
+      `insert into election_body (id, election_id, kind, province_code, commune_code, unit_id, polling_area_id, contest, variant, status, none_reason,
+          decision_no, decision_date, issued_by, formed_on, created_by, completed_at, completed_by)
+       select x.id, ?::uuid, x.kind, x.pc, x.cc, x.u, x.a, x.contest, x.variant, x.status, x.nr, x.dn, x.dd, x.ib, x.fo, ?, case when x.status = 'complete' then now() end,
+              case when x.status = 'complete' then ?::text end
+         from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::date[], ?::text[], ?::date[])
+           as x(id, kind, pc, cc, u, a, contest, variant, status, nr, dn, dd, ib, fo)`,
+      [electionId, createdBy, createdBy, pgArray(c.map((b) => b.id)), pgArray(c.map((b) => b.kind)), pgArray(c.map((b) => b.provinceCode)), pgArray(c.map((b) => b.communeCode)),
+        pgArray(c.map((b) => b.unitId)), pgArray(c.map((b) => b.areaId)), pgArray(c.map((b) => b.contest)), pgArray(c.map((b) => b.variant)), pgArray(c.map((b) => b.status)),
+        pgArray(c.map((b) => b.noneReason)), pgArray(c.map((b) => b.decisionNo)), pgArray(c.map((b) => b.decisionDate)), pgArray(c.map((b) => b.issuedBy)), pgArray(c.map((b) => b.formedOn))]);
+  }
+  // Members in batches of whole bodies; ids from the database (random like newId(), without shipping 36 bytes a row).
+  let batch: { body: string; pos: number; m: MemberRec }[] = [];
+  const flush = async () => {
+    if (!batch.length) return;
+    const c = batch;
+    batch = [];
+    written += await bulkExec(em,
+      `insert into body_member (id, body_id, position, full_name, name_key, role, organisation, phone, phone_key)
+       select gen_random_uuid(), x.b, x.p, x.n, x.k, x.r, x.o, x.ph, x.pk from unnest(?::uuid[], ?::int[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
+         as x(b, p, n, k, r, o, ph, pk)`,
+      [pgArray(c.map((x) => x.body)), pgArray(c.map((x) => x.pos)), pgArray(c.map((x) => x.m.fullName)), pgArray(c.map((x) => nameKey(x.m.fullName))),
+        pgArray(c.map((x) => x.m.role)), pgArray(c.map((x) => x.m.organisation)), pgArray(c.map((x) => x.m.phone)), pgArray(c.map((x) => phoneKey(x.m.phone)))]);
+  };
+  for (const b of plan.bodies) {
+    b.members.forEach((m, i) => batch.push({ body: b.id, pos: i + 1, m }));
+    if (batch.length >= BODY_CHUNK) await flush();
+  }
+  await flush();
+  if (written >= ANALYZE_BODIES_AFTER) await bulkExec(em, 'analyze election_body, body_member', []);
+  return written;
+}
+const ANALYZE_BODIES_AFTER = 5_000;
+
+/** A hash of an election's bodies and members by natural keys (no ids), for "same seed → same bodies". */
+export async function bodiesHash(em: EntityManager, electionId: string, provinces?: string[]): Promise<string> {
+  const h = createHash('sha256');
+  const scoped = !!provinces;
+  const rows = await sql<Record<string, unknown>>(em,
+    `with p as (select unnest(?::text[]) as code), k as (select distinct code from admin_unit where level = 'commune' and parent_code in (select code from p))
+     select b.kind, coalesce(b.province_code, '') as pc, coalesce(b.commune_code, '') as cc, coalesce(u.contest, '') as uc, coalesce(u.parent_code, '') as up,
+            coalesce(u.number, 0) as un, coalesce(a.number, 0) as an, coalesce(b.variant, '') as v, b.status, coalesce(b.none_reason, '') as nr,
+            coalesce(b.decision_no, '') as dn, coalesce(b.decision_date::text, '') as dd, coalesce(b.issued_by, '') as ib, coalesce(b.formed_on::text, '') as fo,
+            coalesce(string_agg(m.position || ':' || m.full_name || ':' || m.role || ':' || coalesce(m.organisation, '') || ':' || coalesce(m.phone, ''), '|' order by m.position), '') as ms
+       from election_body b left join electoral_unit u on u.id = b.unit_id left join polling_area a on a.id = b.polling_area_id
+       left join body_member m on m.body_id = b.id
+      where b.election_id = ? and (${scoped ? 'false' : 'true'} or b.province_code in (select code from p) or b.commune_code in (select code from k)
+            or u.parent_code in (select code from p) or u.parent_code in (select code from k))
+      group by b.id, u.contest, u.parent_code, u.number, a.number
+      order by 1, 2, 3, 4, 5, 6, 7`, [pgArray(provinces ?? []), electionId]);
+  for (const r of rows) h.update(Object.values(r).join('\u001f') + '\n');
+  return h.digest('hex');
+}
+
 // --- running the seed -------------------------------------------------------------------------------------------
 
 export interface SeedOptions {
@@ -310,8 +500,10 @@ export interface SeedResult {
   units: Record<string, number>;
   seats: Record<string, number>;
   rowsWritten: number;
+  /** Bodies seeded by kind (a commune without a council counts its 'none' committee row), their members, rows written. */
+  bodies: { byKind: Record<string, number>; members: number; rowsWritten: number };
   check: { errors: number; warnings: number; byCode: Record<string, number> };
-  ms: { plan: number; validate: number; write: number; total: number };
+  ms: { plan: number; validate: number; write: number; bodies: number; total: number };
 }
 
 export interface SeedDeps {
@@ -393,6 +585,19 @@ export async function seedNational(orm: MikroORM, d: SeedDeps, o: SeedOptions): 
     const tWrite = Date.now();
     const rowsWritten = await writeChanges(t, s, session.log);
     const writeMs = Date.now() - tWrite;
+    // The bodies of rule 8 over what was just written (ids of units and areas as stored), checked by rule 7.
+    const tBodies = Date.now();
+    const scopeUnits = [...s.units.values()].filter((u) => (u.parentLevel === 'province' ? inWanted(u.parentCode) : communeIn(u.parentCode)));
+    const scopeCommunes = [...tree.communes.values()].filter((c) => wanted.has(c.province)).map((c) => c.code);
+    const held = new Set(contests.map((c) => c.id));
+    const bodiesPlan = planBodies(o.seed, tree, {
+      provinces: [...wanted], communes: scopeCommunes, units: scopeUnits, areas: [...s.areas.values()].filter((a) => communeIn(a.communeCode)),
+      boardSize: (c) => (held.has(c) ? d.registry.contestType(c)?.boardSize : undefined), newId,
+    });
+    const bodyRows = await writeBodies(t, election.id, bodiesPlan, { all: !o.provinces?.length, provinces: [...wanted], communes: scopeCommunes, unitIds: scopeUnits.map((u) => u.id) }, o.createdBy ?? 'system');
+    const byKind: Record<string, number> = {};
+    for (const b of bodiesPlan.bodies) byKind[b.kind] = (byKind[b.kind] ?? 0) + 1;
+    const bodiesMs = Date.now() - tBodies;
     const units: Record<string, number> = {};
     const seats: Record<string, number> = {};
     for (const u of s.units.values()) {
@@ -402,12 +607,13 @@ export async function seedNational(orm: MikroORM, d: SeedDeps, o: SeedOptions): 
     const areas = [...s.areas.values()];
     result = {
       electionId: election.id, provinces: wanted.size, communes: [...s.communes.values()].filter((c) => wanted.has(c.province)).length,
-      areas: areas.length, voters: areas.reduce((a, x) => a + x.voters, 0), units, seats, rowsWritten, check: summarise(after),
-      ms: { plan: planMs, validate: validateMs, write: writeMs, total: 0 },
+      areas: areas.length, voters: areas.reduce((a, x) => a + x.voters, 0), units, seats, rowsWritten,
+      bodies: { byKind, members: bodiesPlan.members, rowsWritten: bodyRows }, check: summarise(after),
+      ms: { plan: planMs, validate: validateMs, write: writeMs, bodies: bodiesMs, total: 0 },
     };
     await recordAudit(t, {
       actor: o.createdBy ?? 'system', action: SEED_ACTION, targetType: 'election', targetId: election.id,
-      after: { seed: o.seed, provinces: o.provinces ?? 'all', changes: session.log.counts, areas: result.areas, voters: result.voters, units, seats, check: result.check },
+      after: { seed: o.seed, provinces: o.provinces ?? 'all', changes: session.log.counts, areas: result.areas, voters: result.voters, units, seats, bodies: { byKind, members: bodiesPlan.members }, check: result.check },
       result: 'success',
     });
   });
