@@ -11,6 +11,13 @@ import { REFERENCE_IDS, requestReferenceImport } from '../../core/admin-tree/imp
 import { sql } from '../../core/persistence/db.js';
 
 const ref = (f: string) => fs.readFileSync(path.join(REFERENCE_DATA_DIR, f));
+/** One row of the reference commune list, read at test time (reference rows are never copied into the repository). */
+const refLine = (code: string): string => ref('admin_units_2025.csv').toString('utf8').split(/\r?\n/).find((l) => l.split(',')[3] === code)!;
+const refRow = (code: string) => {
+  const [provinceCode, provinceName, , communeCode, communeName, communeType] = refLine(code).split(',');
+  return { provinceCode, provinceName, communeCode, communeName, communeType };
+};
+const B = refRow('00004');
 const ELECTION_DAY = '2026-03-15';
 const AFTER_AMENDMENTS = '2026-05-01';
 const ALL_ROWS = 1 + 34 + 3321; // nation root + provinces + communes, one version each
@@ -105,12 +112,12 @@ describe('administrative tree import', () => {
     const auditBefore = (await q(`select 1 from audit_event`)).length;
     const csv = [
       'province_code,province_name,province_type,commune_code,commune_name,commune_type', // row 1
-      '01,Thành phố Hà Nội,thành phố trực thuộc trung ương,00004,Phường Ba Đình,phường', // 2: fine (unchanged)
+      refLine('00004'), // 2: fine (unchanged)
       '1,Thành phố Hà Nội,thành phố trực thuộc trung ương,90001,Phường Một,phường', // 3: province code format
       '01,Thành phố Hà Nội,thành phố trực thuộc trung ương,9002,Phường Hai,phường', // 4: commune code format
       '98,,,90003,Xã Ba,xã', // 5: province not found
       '01,Thành phố Hà Nội,thành phố trực thuộc trung ương,90004,Thị trấn Bốn,thị trấn', // 6: type unknown
-      '01,Thành phố Hà Nội,thành phố trực thuộc trung ương,00004,Phường Ba Đình,phường', // 7: duplicate code
+      refLine('00004'), // 7: duplicate code
       '01,Thành phố Hà Nội,thành phố trực thuộc trung ương,90006,,xã', // 8: name empty
       `01,Thành phố Hà Nội,thành phố trực thuộc trung ương,90007,Xã ${'Dài'.repeat(40)},xã`, // 9: name too long
       '01,Thủ đô Hà Nội,thành phố trực thuộc trung ương,90008,Xã Tám,xã', // 10: province name mismatch
@@ -176,8 +183,8 @@ describe('administrative tree import', () => {
     const cases: [string, string | Buffer, string[]][] = [
       ['rong.csv', 'province_code,province_name,province_type,commune_code,commune_name,commune_type\n', ['FILE_EMPTY']],
       ['la.csv', 'a,b,c\n1,2,3\n', ['HEADER_UNKNOWN_KIND']],
-      ['cot.csv', 'Mã tỉnh,Tên tỉnh,Loại,Mã xã,Tên xã,Loại xã,Dân số\n01,Thành phố Hà Nội,thành phố,00004,Phường Ba Đình,phường,1000\n', ['HEADER_UNKNOWN_COLUMN']],
-      ['thieu.csv', 'Mã tỉnh,Mã xã,Tên xã\n01,00004,Phường Ba Đình\n', ['HEADER_MISSING_COLUMN']],
+      ['cot.csv', `Mã tỉnh,Tên tỉnh,Loại,Mã xã,Tên xã,Loại xã,Dân số\n${B.provinceCode},${B.provinceName},thành phố,${B.communeCode},${B.communeName},${B.communeType},1000\n`, ['HEADER_UNKNOWN_COLUMN']],
+      ['thieu.csv', `Mã tỉnh,Mã xã,Tên xã\n${B.provinceCode},${B.communeCode},${B.communeName}\n`, ['HEADER_MISSING_COLUMN']],
       ['tinh.csv', 'province_code,province_name,province_type,communes_total,xa,phuong,dac_khu\n01,Thành phố Hà Nội,thành phố trực thuộc trung ương,127,75,51,0\n04,Tỉnh Cao Bằng,tỉnh,5x,53,3,0\n', ['COUNT_SUM_MISMATCH', 'COUNT_FORMAT']],
       ['latin.csv', Buffer.from('province_code,province_name\n01,H\xe0 N\xf4i\n', 'latin1'), ['FILE_ENCODING']],
     ];
@@ -244,7 +251,7 @@ describe('administrative tree import', () => {
     const before = await countsAt(app, AFTER_AMENDMENTS);
     const csv = [
       'level,code,name_2025_07_01,name_after,type_2025_07_01,type_after,legal_basis,effective_date_per_source',
-      'commune,00004,Phường Ba Đình Cũ,Phường Ba Đình Mới,phường,phường,Thử,2027-01-01', // before name mismatch
+      `commune,${B.communeCode},${B.communeName} Cũ,${B.communeName} Mới,phường,phường,Thử,2027-01-01`, // before name mismatch
       'commune,00008,Phường Ngọc Hà,Phường Ngọc Hà Mới,xã,phường,Thử,2027-01-01', // before type mismatch
       'commune,99999,Xã Không Có,Phường Không Có,xã,phường,Thử,2027-01-01', // unknown unit
       'huyện,00025,Phường Giảng Võ,Phường Giảng Võ,phường,phường,Thử,2027-01-01', // level unknown

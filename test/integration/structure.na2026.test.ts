@@ -140,7 +140,9 @@ describe('the official 2026 NA units', () => {
     // The reference files end lines with CRLF; so do the added ones.
     const lines = communes.trim().split(/\r?\n/);
     // Phường Ba Đình (00004) also listed in Hà Nội unit 2; and a code that does not exist.
-    lines.push('01,2,00004,Phường Ba Đình,Ba Đình,phường');
+    const first = lines.find((l) => l.split(',')[2] === '00004')!.split(',');
+    first[1] = '2';
+    lines.push(first.join(','));
     lines.push('01,3,99999,Phường Không Có,Không Có,phường');
     const up = await uploadStructure(nec, e, { kind: 'compositions', contest: 'national-assembly', fileName: 'broken-communes.csv', content: lines.join('\r\n') });
     const run = await waitRun(nec, e, up.runId!);
