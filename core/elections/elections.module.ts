@@ -2,6 +2,8 @@
 // registry. Wires its messages, the job core.elections.recompute-deadlines and its daily schedule (upserted at start
 // in processes that run the worker), and the /elections pages.
 import type { CoreModule, KernelDeps } from '../kernel/module.js';
+import { sql } from '../persistence/db.js';
+import { formOpen, isPhase } from './phases.js';
 import type { PluginStateService } from '../plugin-host/plugin-state.service.js';
 import { ELECTIONS_MESSAGES } from './messages.js';
 import { electionsRoutes } from './elections.routes.js';
@@ -9,6 +11,12 @@ import { recomputeJob, RECOMPUTE_CRON, RECOMPUTE_JOB, RECOMPUTE_SCHEDULE_ID } fr
 
 export function createElectionsModule(d: KernelDeps, pluginStates: PluginStateService): CoreModule {
   const log = d.log.child({ module: 'elections' });
+  // Phase gating of forms for every action that declares a form family (core/http/endpoint.ts).
+  d.access.pipeline.formGate = async (em, electionId, form) => {
+    const [e] = await sql<{ status: string }>(em, 'select status from election where id = ?', [electionId]);
+    if (!e || !isPhase(e.status)) return undefined;
+    return { open: formOpen(e.status, form), phaseKey: `elections.phase.${e.status}` };
+  };
   return {
     id: 'elections',
     messages: ELECTIONS_MESSAGES,

@@ -53,6 +53,11 @@ export interface ActionDef<I> {
   before?: RequestHandler[];
   /** Also allow anonymous callers (login itself); the permission is then not checked. */
   public?: boolean;
+  /**
+   * The form family the action writes ('structure', 'candidates', 'count-minutes' …): refused (409, audited) while
+   * the election's phase keeps that family closed. The election is the input's `id` (routes /elections/:id/…).
+   */
+  form?: string;
 }
 
 export interface PipelineDeps {
@@ -60,6 +65,8 @@ export interface PipelineDeps {
   stepUpFresh(actor: Actor): boolean;
   /** Shows a one-time message on the next page. */
   flash(req: Request, text: string): Promise<void>;
+  /** Is a form family open in the election's current phase? Set by the elections module. */
+  formGate?: (em: EntityManager, electionId: string, form: string) => Promise<{ open: boolean; phaseKey: string } | undefined>;
 }
 
 /** Every mounted action, so a test can walk the router and check each mutating route is one of these. */
@@ -136,6 +143,14 @@ export function mountAction<I>(router: Router, d: PipelineDeps, def: ActionDef<I
           return;
         }
         throw new AppException(appError('STEP_UP_REQUIRED', 'auth.step_up_required', 403));
+      }
+    }
+    const electionId = (input as { id?: unknown }).id;
+    if (def.form && d.formGate && typeof electionId === 'string') {
+      const gate = await d.formGate(req.scope.em, electionId, def.form);
+      if (gate && !gate.open) {
+        await auditRefusal(req, def.id, 'rejected', target, { code: 'FORM_CLOSED', form: def.form }, decision);
+        throw new AppException(appError('FORM_CLOSED', 'elections.form_closed', 409, { phase: req.scope.t(gate.phaseKey) }));
       }
     }
     let refusal: AppError | undefined;

@@ -62,6 +62,24 @@ describe('writes', () => {
     expect((await c.post(`/elections/${election}/structure/unit/${naUnit}`, { seats: '2' }, json)).status).toBe(403);
   });
 
+  it('the structure is closed once the election leaves the nomination phase: 409 with the phase named, audited, nothing written', async () => {
+    const c = await clientAs(app, 'commune-official', 'commune', communeA);
+    await sql(app.orm.em.fork(), `update election set status = 'voting' where id = ?`, [election]);
+    try {
+      const res = await c.post(`/elections/${election}/structure/area/${areaOf[communeA].id}`, form(areaOf[communeA].voters + 7), json);
+      expect(res.status).toBe(409);
+      const body = await res.json();
+      expect(body.error.code).toBe('FORM_CLOSED');
+      expect(body.error.message).toContain('giai đoạn');
+      const [a] = await sql(app.orm.em.fork(), 'select voters from polling_area where id = ?', [areaOf[communeA].id]);
+      expect(a.voters).not.toBe(areaOf[communeA].voters + 7);
+      const [ev] = await sql(app.orm.em.fork(), `select result, after from audit_event where request_id = ?`, [res.headers.get('x-request-id')]);
+      expect(ev.result).toBe('rejected');
+    } finally {
+      await sql(app.orm.em.fork(), `update election set status = 'preparation' where id = ?`, [election]);
+    }
+  });
+
   it('a commune official imports only into its commune: another scope is refused, rows outside its scope are rejected', async () => {
     const c = await clientAs(app, 'commune-official', 'commune', communeA);
     const other = await uploadStructure(c, election, { kind: 'areas', scope: communeB, fileName: 'a.csv', content: `Mã xã,Số khu vực bỏ phiếu,Số cử tri\n${communeB},1,900\n` });

@@ -436,6 +436,9 @@ export function bodiesRoutes(d: BodiesRouteDeps) {
       }
       const e = uuid.safeParse(id).success ? await loadElection(req.scope.em, d.registry, id) : undefined;
       if (!e) return refuse(404, 'elections.not_found');
+      // Structure is open only in the election's early phases (core/elections/phases.ts).
+      const gate = await p.formGate?.(req.scope.em, e.id, 'structure');
+      if (gate && !gate.open) return refuse(409, 'elections.form_closed', { phase: req.scope.t(gate.phaseKey) }, e);
       try {
         await new Promise<void>((resolve, reject) => upload.single('file')(req, res, (x: unknown) => (x ? reject(x) : resolve())));
       } catch (x) {
@@ -528,6 +531,7 @@ export function bodiesRoutes(d: BodiesRouteDeps) {
 
     mountAction(r, p, {
       id: 'core.bodies.create',
+      form: 'structure',
       method: 'post',
       path: '/elections/:id/bodies',
       permission: MANAGE,
@@ -609,6 +613,7 @@ export function bodiesRoutes(d: BodiesRouteDeps) {
 
     mountAction(r, p, {
       id: 'core.bodies.update',
+      form: 'structure',
       method: 'post',
       path: '/elections/:id/bodies/:bodyId/decision',
       permission: MANAGE,
@@ -636,6 +641,7 @@ export function bodiesRoutes(d: BodiesRouteDeps) {
 
     mountAction(r, p, {
       id: 'core.bodies.member.add',
+      form: 'structure',
       method: 'post',
       path: '/elections/:id/bodies/:bodyId/members',
       permission: MANAGE,
@@ -662,6 +668,7 @@ export function bodiesRoutes(d: BodiesRouteDeps) {
 
     mountAction(r, p, {
       id: 'core.bodies.member.update',
+      form: 'structure',
       method: 'post',
       path: '/elections/:id/bodies/:bodyId/members/:memberId',
       permission: MANAGE,
@@ -688,6 +695,7 @@ export function bodiesRoutes(d: BodiesRouteDeps) {
 
     mountAction(r, p, {
       id: 'core.bodies.member.remove',
+      form: 'structure',
       method: 'post',
       path: '/elections/:id/bodies/:bodyId/members/:memberId/delete',
       permission: MANAGE,
@@ -710,6 +718,7 @@ export function bodiesRoutes(d: BodiesRouteDeps) {
     // draft → complete: rule 7 in full; refused with every problem, each with its code and field.
     mountAction(r, p, {
       id: 'core.bodies.complete',
+      form: 'structure',
       method: 'post',
       path: '/elections/:id/bodies/:bodyId/complete',
       permission: MANAGE,
@@ -737,6 +746,7 @@ export function bodiesRoutes(d: BodiesRouteDeps) {
 
     mountAction(r, p, {
       id: 'core.bodies.reopen',
+      form: 'structure',
       method: 'post',
       path: '/elections/:id/bodies/:bodyId/reopen',
       permission: MANAGE,
@@ -754,6 +764,7 @@ export function bodiesRoutes(d: BodiesRouteDeps) {
 
     mountAction(r, p, {
       id: 'core.bodies.delete',
+      form: 'structure',
       method: 'post',
       path: '/elections/:id/bodies/:bodyId/delete',
       permission: MANAGE,

@@ -342,6 +342,9 @@ export function structureRoutes(d: StructureRouteDeps) {
       }
       const e = uuid.safeParse(id).success ? await loadElection(req.scope.em, id) : undefined;
       if (!e) return refuse(404, 'elections.not_found');
+      // Structure is open only in the election's early phases (core/elections/phases.ts).
+      const gate = await p.formGate?.(req.scope.em, e.id, 'structure');
+      if (gate && !gate.open) return refuse(409, 'elections.form_closed', { phase: req.scope.t(gate.phaseKey) }, e);
       try {
         await new Promise<void>((resolve, reject) => upload.single('file')(req, res, (x: unknown) => (x ? reject(x) : resolve())));
       } catch (x) {
@@ -381,6 +384,7 @@ export function structureRoutes(d: StructureRouteDeps) {
 
     mountAction(r, p, {
       id: 'core.structure.na-reference',
+      form: 'structure',
       method: 'post',
       path: '/elections/:id/structure/na-reference',
       permission: MANAGE,
@@ -470,6 +474,7 @@ export function structureRoutes(d: StructureRouteDeps) {
     const optionalText = (max: number) => z.string().trim().max(max).optional().transform((v) => (v ? v : null));
     mountAction(r, p, {
       id: 'core.structure.area.update',
+      form: 'structure',
       method: 'post',
       path: '/elections/:id/structure/area/:areaId',
       permission: MANAGE,
@@ -553,6 +558,7 @@ export function structureRoutes(d: StructureRouteDeps) {
 
     mountAction(r, p, {
       id: 'core.structure.unit.update',
+      form: 'structure',
       method: 'post',
       path: '/elections/:id/structure/unit/:unitId',
       permission: MANAGE,
@@ -584,6 +590,7 @@ export function structureRoutes(d: StructureRouteDeps) {
 
     mountAction(r, p, {
       id: 'core.structure.council.update',
+      form: 'structure',
       method: 'post',
       path: '/elections/:id/structure/council',
       permission: MANAGE,
