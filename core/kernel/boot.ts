@@ -26,6 +26,8 @@ import { InProcessTransport } from '../jobs/in-process-transport.js';
 import { producerConnection, workerConnection, ready } from '../jobs/redis.js';
 import type { JobTransport } from '../jobs/job-types.js';
 import { PluginRegistry } from '../plugin-host/registry.js';
+import { CORE_RULES } from '../elections/count-minutes/rules.js';
+import { countMinutesMessages } from '../elections/count-minutes/messages.js';
 import { PluginStateService } from '../plugin-host/plugin-state.service.js';
 import { ViewEngine } from '../views/view-engine.js';
 import { CORE_TEMPLATES, VIEWS_DIR } from '../../views/templates.js';
@@ -87,7 +89,8 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
     // i18n, plugins (validated graph; refuses to boot on a conflict).
     const i18n = new I18n();
     i18n.add('core', CORE_MESSAGES);
-    const plugins = PluginRegistry.build(opts.plugins ?? INSTALLED_PLUGINS, { i18n });
+    i18n.add('count-minutes', countMinutesMessages);
+    const plugins = PluginRegistry.build(opts.plugins ?? INSTALLED_PLUGINS, { i18n, coreRules: CORE_RULES });
 
     // Jobs: BullMQ when REDIS_URL is set, otherwise in-process through the same interface.
     let transport: JobTransport;

@@ -39,5 +39,6 @@ export type {
   ReportContext,
 } from './reports.js';
 export { defineReport, REPORT_FORMATS } from './reports.js';
+export type { RuleDef, RuleSeverity, Violation, CountMinutes, MinutesContext } from './rules.js';
 export { minSurplusFor } from './contest-type.js';
 export type { UnitLevel } from './contest-type.js';

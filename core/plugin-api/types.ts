@@ -3,6 +3,7 @@ import type { Catalogue, Lang } from '../shared/i18n.js';
 import type { AppError, Result } from '../shared/result.js';
 import type { ContestTypeDef } from './contest-type.js';
 import type { ReportDef } from './reports.js';
+import type { RuleDef } from './rules.js';
 
 /** Tree levels a permission or scope applies to. Structure nodes (units, polling areas) join in later issues. */
 export type TreeLevel = 'nation' | 'province' | 'commune' | 'electoral-unit' | 'polling-area';
@@ -100,6 +101,12 @@ export interface PluginRegistrar {
    * PDF/XLSX/CSV through the generic job core.reports.generate and lists them in the download centre.
    */
   reports(...r: ReportDef<any, any, any>[]): void;
+  /**
+   * Count-minute rules of this contest, added to core's generic catalogue (which applies to every contest). Codes
+   * carry one upper-case prefix of the plugin's own ('QH-W01': 'F' error / 'W' warning, 2–3 digits); texts are
+   * keys of the plugin's catalogue. Listed in docs/rules.md (npm run docs:rules).
+   */
+  rules(...r: RuleDef[]): void;
   /**
    * Directory of this plugin's Handlebars templates; registered as partials `<pluginId>/<name>`. Pass
    * `new URL('./views/', import.meta.url)` so the plugin needs no path arithmetic; a string must be absolute.

@@ -12,6 +12,7 @@ import type {
   PluginRegistrar,
   ReportDef,
   RouteDef,
+  RuleDef,
   ScheduleDef,
   SettingDef,
 } from '../plugin-api/index.js';
@@ -26,6 +27,11 @@ export interface PluginRegistryOptions {
   i18n?: I18n;
   /** Known role ids; when given, a permission granting any other role is refused. */
   roles?: readonly string[];
+  /**
+   * Core's generic count-minute catalogue (core/elections/count-minutes/rules.ts), which applies to every contest;
+   * {@link PluginRegistry.rules} lists it before a plugin's own rules. Codes 'F' / 'W' + 3 digits.
+   */
+  coreRules?: readonly RuleDef[];
 }
 
 /** What a menu or page list shows about a plugin. */
@@ -63,6 +69,8 @@ export interface RegisteredPlugin {
   routes: readonly RouteDef[];
   menu: readonly MenuItemDef[];
   reports: readonly ReportDef<any, any, any>[];
+  /** The plugin's own count-minute rules (core's catalogue not included). */
+  rules: readonly RuleDef[];
   /** Absolute directory of the plugin's templates, if it has any. */
   viewsDir: string | undefined;
   vetoDisable: DisableVeto | undefined;
@@ -84,6 +92,7 @@ interface Collected {
   routes: RouteDef[];
   menu: MenuItemDef[];
   reports: ReportDef<any, any, any>[];
+  rules: RuleDef[];
   views: (string | URL)[];
   catalogues: Catalogue[];
   vetoes: DisableVeto[];
@@ -94,6 +103,10 @@ const KEBAB = new RegExp(`^${SEGMENT}$`);
 const PERMISSION = new RegExp(`^(${SEGMENT})\\.(${SEGMENT})\\.(${SEGMENT})$`);
 const DOTTED_TAIL = new RegExp(`^${SEGMENT}(?:\\.${SEGMENT})*$`);
 const CRON_FIELDS = 5;
+/** Core rule codes: 'F' (error) or 'W' (warning) and three digits. */
+const CORE_RULE_CODE = /^([FW])\d{3}$/;
+/** A plugin's rule codes: its own upper-case prefix, '-', 'F' or 'W', two or three digits ('QH-W01'). */
+const PLUGIN_RULE_CODE = /^([A-Z]{2,4})-([FW])\d{2,3}$/;
 
 /** The validated graph of installed plugins; built once at boot and read by routes, menus, jobs and views. */
 export class PluginRegistry {
@@ -104,6 +117,10 @@ export class PluginRegistry {
   private readonly settingIds = new Set<string>();
   private readonly menuIds = new Set<string>();
   private readonly allReports = new Map<string, RegisteredReport>();
+  /** Rule code → owner ('core' or plugin id); rule prefix → owning plugin. */
+  private readonly ruleOwners = new Map<string, string>();
+  private readonly rulePrefixes = new Map<string, string>();
+  private coreRules: readonly RuleDef[] = [];
 
   private constructor(
     /** The merged catalogue: core's (if given) plus every plugin's messages. */
@@ -117,6 +134,7 @@ export class PluginRegistry {
    */
   static build(manifests: readonly PluginManifest[], opts: PluginRegistryOptions = {}): PluginRegistry {
     const registry = new PluginRegistry(opts.i18n ?? new I18n(), opts.roles ? new Set(opts.roles) : undefined);
+    registry.addCoreRules(opts.coreRules ?? []);
     const collected = new Map<string, Collected>();
     for (const manifest of manifests) {
       registry.checkManifest(manifest, collected);
@@ -188,6 +206,14 @@ export class PluginRegistry {
   /** Every plugin's report definitions by id (core's own reports are registered by the reports module). */
   reports(): ReadonlyMap<string, RegisteredReport> {
     return this.allReports;
+  }
+
+  /**
+   * The count-minute rules of a plugin's contest, as validateMinutes() takes them: core's generic catalogue (if
+   * given to build()) followed by the plugin's own rules.
+   */
+  rules(pluginId: string): readonly RuleDef[] {
+    return [...this.coreRules, ...this.require(pluginId).rules];
   }
 
   /** A plugin's repeatable jobs. */
@@ -311,6 +337,8 @@ export class PluginRegistry {
       this.allReports.set(rep.id, { pluginId: id, def: rep });
     }
 
+    for (const rule of c.rules) this.checkRule(id, rule);
+
     if (c.views.length > 1) fail(id, `declares views() ${c.views.length} times`);
     let viewsDir: string | undefined;
     if (c.views[0] !== undefined) {
@@ -333,6 +361,7 @@ export class PluginRegistry {
       routes: c.routes,
       menu: c.menu,
       reports: c.reports,
+      rules: c.rules,
       viewsDir,
       vetoDisable: c.vetoes[0],
     });
@@ -363,6 +392,7 @@ export class PluginRegistry {
       ...p.menu.map((x) => x.titleKey),
       ...p.reports.flatMap((r) => [r.titleKey, ...r.fields.map((f) => f.labelKey), ...(r.fields.flatMap((f) => f.options ?? []).map((o) => o.labelKey)),
         ...(r.columns ?? []).map((c) => c.headerKey)]),
+      ...p.rules.flatMap((r) => [r.clerkKey, r.supervisorKey]),
       ...(p.contestType ? [p.contestType.titleKey, ...p.contestType.structureTargets.map((t) => t.titleKey)] : []),
     ];
     for (const key of referenced) {
@@ -407,6 +437,51 @@ export class PluginRegistry {
     }
   }
 
+  /** Core's catalogue: core codes, unique, well-formed; stored before any plugin rule is checked. */
+  private addCoreRules(rules: readonly RuleDef[]): void {
+    for (const r of rules) {
+      const m = CORE_RULE_CODE.exec(String(r.code));
+      if (!m) fail(CORE_OWNER, `rule code "${r.code}" must be "F" or "W" and three digits (e.g. "F202")`);
+      this.checkRuleShape(CORE_OWNER, r, m[1]!);
+      this.ruleOwners.set(r.code, CORE_OWNER);
+    }
+    this.coreRules = Object.freeze([...rules]);
+  }
+
+  /** A plugin rule: `<PREFIX>-F|W<digits>`, one prefix per plugin and no other plugin's, unique code. */
+  private checkRule(owner: string, r: RuleDef): void {
+    const m = PLUGIN_RULE_CODE.exec(String(r.code));
+    if (!m) fail(owner, `rule code "${r.code}" must be an upper-case prefix, "-", "F" or "W" and 2–3 digits (e.g. "QH-W01")`);
+    const prefix = m[1]!;
+    const prefixOwner = this.rulePrefixes.get(prefix);
+    if (prefixOwner !== undefined && prefixOwner !== owner) {
+      fail(owner, `rule "${r.code}": prefix "${prefix}" belongs to plugin "${prefixOwner}"`);
+    }
+    const ownPrefix = [...this.rulePrefixes].find(([, o]) => o === owner)?.[0];
+    if (ownPrefix !== undefined && ownPrefix !== prefix) {
+      fail(owner, `rule "${r.code}": all of a plugin's rules share one prefix (this plugin uses "${ownPrefix}")`);
+    }
+    this.checkRuleShape(owner, r, m[2]!);
+    this.rulePrefixes.set(prefix, owner);
+    this.ruleOwners.set(r.code, owner);
+  }
+
+  private checkRuleShape(owner: string, r: RuleDef, letter: string): void {
+    const where = `rule "${r.code}"`;
+    const existing = this.ruleOwners.get(r.code);
+    if (existing !== undefined) fail(owner, `duplicate ${where} (already declared by "${existing}")`);
+    if (r.severity !== 'error' && r.severity !== 'warning') fail(owner, `${where}: severity must be "error" or "warning"`);
+    if ((letter === 'F') !== (r.severity === 'error')) {
+      fail(owner, `${where}: an "F" code is an error and a "W" code a warning, but the severity is "${r.severity}"`);
+    }
+    if (typeof r.check !== 'function') fail(owner, `${where} has no check()`);
+    if (!r.clerkKey || !r.supervisorKey) fail(owner, `${where} needs a clerkKey and a supervisorKey`);
+    if (owner !== CORE_OWNER && !(r.clerkKey.startsWith(`${owner}.`) && r.supervisorKey.startsWith(`${owner}.`))) {
+      fail(owner, `${where}: message keys must start with "${owner}."`);
+    }
+    if (!/^\d+$/.test(String(r.ruleRef))) fail(owner, `${where}: ruleRef "${r.ruleRef}" must be a rule number of election-rules.md`);
+  }
+
   private checkJob(owner: string, j: JobDef<any, any>): void {
     checkOwnedId(owner, 'job', j.name);
     const existing = this.allJobs.get(j.name);
@@ -426,6 +501,7 @@ function collect(m: PluginManifest): Collected {
     routes: [],
     menu: [],
     reports: [],
+    rules: [],
     views: [],
     catalogues: [],
     vetoes: [],
@@ -447,6 +523,7 @@ function collect(m: PluginManifest): Collected {
     routes: into(c.routes),
     menu: into(c.menu),
     reports: into(c.reports),
+    rules: into(c.rules),
     views: into(c.views),
     messages: into(c.catalogues),
     vetoDisable: into(c.vetoes),

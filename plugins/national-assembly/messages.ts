@@ -12,6 +12,10 @@ export const messages: Catalogue = {
     'national-assembly.permission.count-minutes.submit': 'Nhập biên bản kết quả kiểm phiếu bầu cử đại biểu Quốc hội',
     'national-assembly.permission.results.view': 'Xem kết quả bầu cử đại biểu Quốc hội',
     'national-assembly.setting.invalid-share-warning-percent': 'Ngưỡng cảnh báo tỷ lệ phiếu không hợp lệ (%)',
+    'national-assembly.rule.QH-W01.clerk':
+      'Số cử tri đã bỏ phiếu ({voted}) không quá một nửa tổng số cử tri của khu vực bỏ phiếu ({total}). Kiểm tra lại; nếu đúng, xác nhận và ghi chú lý do.',
+    'national-assembly.rule.QH-W01.supervisor':
+      'Khu vực bỏ phiếu có số cử tri đi bầu không quá một nửa ({voted}/{total}); đơn vị bầu cử có thể phải bầu cử lại nếu cả đơn vị không quá một nửa.',
     'national-assembly.target.women': 'Phụ nữ',
     'national-assembly.target.ethnic-minority': 'Người dân tộc thiểu số',
     'national-assembly.overview.unit-level': 'Đơn vị bầu cử thuộc cấp',
@@ -46,6 +50,10 @@ export const messages: Catalogue = {
     'national-assembly.permission.count-minutes.submit': 'Enter National Assembly count minutes',
     'national-assembly.permission.results.view': 'View National Assembly results',
     'national-assembly.setting.invalid-share-warning-percent': 'Invalid-ballot share warning threshold (%)',
+    'national-assembly.rule.QH-W01.clerk':
+      'Voters who voted ({voted}) are not more than half of the total voters of the polling area ({total}). Check; if correct, confirm and give the reason in a note.',
+    'national-assembly.rule.QH-W01.supervisor':
+      'Turnout in this polling area is at most half ({voted}/{total}); the electoral unit needs a re-vote if the whole unit is at most half.',
     'national-assembly.target.women': 'Women',
     'national-assembly.target.ethnic-minority': 'Ethnic minorities',
     'national-assembly.overview.unit-level': 'Electoral units lie in a',

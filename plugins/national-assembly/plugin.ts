@@ -56,6 +56,24 @@ export const nationalAssembly = definePlugin({
       default: 5,
     });
 
+    // Added to core's generic count-minute catalogue (docs/rules.md). A hint only: the binding turnout test (rule 26)
+    // is per electoral unit, but a polling area at or below half usually explains a unit that fails it.
+    r.rules({
+      code: 'QH-W01',
+      severity: 'warning',
+      ruleRef: '26',
+      clerkKey: `${ID}.rule.QH-W01.clerk`,
+      supervisorKey: `${ID}.rule.QH-W01.supervisor`,
+      check(m) {
+        const whole = (n: number) => Number.isSafeInteger(n) && n >= 0;
+        if (!whole(m.votersVoted) || !whole(m.votersTotal) || m.votersTotal === 0) return [];
+        // Strictly more than half must vote (50 % exactly fails): voted · 2 ≤ total is the warning.
+        return m.votersVoted * 2 <= m.votersTotal
+          ? [{ code: 'QH-W01', fields: ['votersVoted', 'votersTotal'], params: { voted: m.votersVoted, total: m.votersTotal } }]
+          : [];
+      },
+    });
+
     r.jobs({
       name: `${ID}.recompute-structure-report`,
       // A no-op until the structure report (rule 18) exists; it keeps the schedule and job routing exercised.

@@ -163,7 +163,7 @@ describe('PluginRegistry.build with the installed plugins', () => {
   it('offers only declaring methods to register(): no I/O reaches a plugin', () => {
     let keys: string[] = [];
     PluginRegistry.build([fakePlugin('spy', (r) => (keys = Object.keys(r).sort()))]);
-    expect(keys).toEqual(['contestType', 'jobs', 'menu', 'messages', 'permissions', 'reports', 'routes', 'schedules', 'settings', 'vetoDisable', 'views']);
+    expect(keys).toEqual(['contestType', 'jobs', 'menu', 'messages', 'permissions', 'reports', 'routes', 'rules', 'schedules', 'settings', 'vetoDisable', 'views']);
   });
 });
 
