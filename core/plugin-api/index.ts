@@ -28,6 +28,7 @@ export type {
   DisableVeto,
 } from './types.js';
 export { definePlugin } from './types.js';
+export { contestOverviewPage } from './contest-overview.js';
 export type {
   ReportDef,
   ReportFormat,

@@ -1,5 +1,5 @@
 // The commune People's Council plugin's manifest: the one place that lists everything this plugin contributes to the kernel.
-import { definePlugin, type PluginRequestContext } from '../../core/plugin-api/index.js';
+import { contestOverviewPage, definePlugin } from '../../core/plugin-api/index.js';
 import { communeCouncilContest as contest } from './contest-type.js';
 import { messages } from './messages.js';
 
@@ -64,47 +64,7 @@ export const communeCouncil = definePlugin({
     });
     r.schedules({ id: `${ID}.recompute-structure-report.daily`, job: `${ID}.recompute-structure-report`, cron: '0 2 * * *' });
 
-    r.routes({ method: 'get', path: '/', permission: `${ID}.contest.view`, handle: async (ctx) => overviewPage(ctx) });
+    r.routes({ method: 'get', path: '/', permission: `${ID}.contest.view`, handle: async (ctx) => contestOverviewPage(ID, contest, ctx) });
     r.menu({ id: `${ID}.overview`, titleKey: `${ID}.menu.overview`, path: '/', permission: `${ID}.contest.view` });
   },
 });
-
-/** The contest parameters with their labels in the reader's language, for views/overview.hbs. */
-function overviewPage(ctx: PluginRequestContext) {
-  const t = (key: string, params?: Record<string, unknown>) => ctx.t(`${ID}.overview.${key}`, params);
-  const title = ctx.t(contest.titleKey);
-  return {
-    view: `${ID}/overview`,
-    title,
-    data: {
-      ...contest,
-      title,
-      unitLevelText: t(`level.${contest.unitLevel}`),
-      additionalElectionText: t(`additional-election.${contest.additionalElection.kind}`, { ...contest.additionalElection }),
-      targets: contest.structureTargets.map((s) => ({
-        ...s,
-        title: ctx.t(s.titleKey),
-        kind: t(s.binding ? 'binding' : 'guidance'),
-      })),
-      labels: {
-        unitLevel: t('unit-level'),
-        seats: t('seats'),
-        surplus: t('surplus'),
-        seatsColumn: t('seats-column'),
-        minSurplusColumn: t('min-surplus-column'),
-        additionalElection: t('additional-election'),
-        structureTargets: t('structure-targets'),
-        noTargets: t('no-targets'),
-        dossierForms: t('dossier-forms'),
-        application: t('application'),
-        cv: t('cv'),
-        biography: t('biography'),
-        assetDeclaration: t('asset-declaration'),
-        dossierSets: t('dossier-sets'),
-        boardSize: t('board-size'),
-        turnoutThreshold: t('turnout-threshold'),
-        winThreshold: t('win-threshold'),
-      },
-    },
-  };
-}
