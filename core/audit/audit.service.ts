@@ -4,26 +4,14 @@
 // that serialises audited transactions is held only for that last step and the commit itself (docs/audit.md).
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from '../persistence/db.js';
-import { contentHash, normaliseAuditContent, eventHashOf, type AuditContent } from './audit-hash.js';
+import { contentHash, normaliseAuditContent, eventHashOf, type AuditContent, type AuditContentInput } from './audit-hash.js';
 
 export { canonicalJson, GENESIS_HASH } from './audit-hash.js';
 
 export type AuditResult = 'success' | 'rejected' | 'denied' | 'failed';
 
-export interface AuditInput {
-  actor: string;
-  role?: string | null;
-  scope?: string | null;
-  action: string;
-  targetType?: string | null;
-  targetId?: string | null;
-  before?: unknown;
-  after?: unknown;
-  result: AuditResult;
-  requestId?: string | null;
-  ip?: string | null;
-  userAgent?: string | null;
-}
+/** What a caller records: the event's content without its time (taken at the call) and with a typed result. */
+export type AuditInput = Omit<AuditContentInput, 'at' | 'result'> & { result: AuditResult };
 
 /** The transaction-scoped advisory lock key of the chain head (also in the sealer trigger): 'bauc'. */
 export const AUDIT_LOCK_KEY = 0x62617563;

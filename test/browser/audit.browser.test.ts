@@ -6,12 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser, Page } from 'puppeteer-core';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium, signInOnForm } from '../helpers/browser.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { startTestApp, REPO_ROOT, type TestApp } from '../helpers/test-app.js';
 import { TestClient, createUser, type TestUser } from '../helpers/client.js';
 import { insertUnits, referenceUnits } from '../helpers/admin-units-fixture.js';
-import { currentTotp } from '../../core/auth/totp.js';
 import { recordAudit } from '../../core/audit/audit.service.js';
 import { sql } from '../../core/persistence/db.js';
 import { newId } from '../../core/shared/ids.js';
@@ -54,14 +53,7 @@ async function generateEvents(): Promise<void> {
 
 async function signIn(): Promise<void> {
   await page.goto(app.url + '/admin/audit', { waitUntil: 'networkidle0' });
-  expect(new URL(page.url()).pathname).toBe('/auth/login');
-  await page.type('#username', admin.username);
-  await page.type('#password', admin.password);
-  await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.keyboard.press('Enter')]);
-  expect(new URL(page.url()).pathname).toBe('/auth/2fa');
-  await sql(em(), 'update app_user set totp_last_step = 0 where id = ?', [admin.id]);
-  await page.type('#code', await currentTotp(admin.totpSecret!));
-  await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.keyboard.press('Enter')]);
+  await signInOnForm(page, admin, { secondFactor: true, em: em() });
 }
 
 beforeAll(async () => {

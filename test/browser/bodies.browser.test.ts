@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser, Page } from 'puppeteer-core';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium, signInOnForm } from '../helpers/browser.js';
 import { startTestApp, REPO_ROOT, type TestApp } from '../helpers/test-app.js';
 import { createUser, type TestUser } from '../helpers/client.js';
 import { insertUnits, referenceUnits } from '../helpers/admin-units-fixture.js';
@@ -70,9 +70,7 @@ describe('an election team in the browser', () => {
     page.on('pageerror', (e) => errors.push(String(e)));
     page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`); });
     await page.goto(`${app.url}/elections/${electionId}/bodies`, { waitUntil: 'networkidle0' });
-    await page.type('#username', official.username);
-    await page.type('#password', official.password);
-    await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.keyboard.press('Enter')]);
+    await signInOnForm(page, official);
     // A commune official lands on its own commune.
     expect(new URL(page.url()).pathname).toBe(`/elections/${electionId}/bodies/commune/${BEN_THANH}`);
     expect(await page.$eval('h1', (h) => h.textContent)).toBe('Phường Bến Thành');

@@ -6,12 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser, Page } from 'puppeteer-core';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium, signInOnForm } from '../helpers/browser.js';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { startTestApp, REPO_ROOT, type TestApp } from '../helpers/test-app.js';
 import { createUser } from '../helpers/client.js';
 import { insertUnits, referenceUnits } from '../helpers/admin-units-fixture.js';
-import { currentTotp } from '../../core/auth/totp.js';
 import { sql } from '../../core/persistence/db.js';
 import type { CheckScope, CheckResult } from '../../core/elections/calendar/completeness.js';
 import { standInCheck, withoutChecks } from '../helpers/deadline-checks.js';
@@ -77,13 +76,7 @@ describe('elections in the browser', () => {
     page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`); });
     const nec = await createUser(app.orm.em.fork(), { roles: [{ role: 'nec-official', scopeType: 'nation', scopeCode: 'VN' }], totp: true, fullName: 'Trần Thị Bình' });
     await page.goto(app.url + '/elections/new', { waitUntil: 'networkidle0' });
-    expect(new URL(page.url()).pathname).toBe('/auth/login');
-    await page.type('#username', nec.username);
-    await page.type('#password', nec.password);
-    await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.keyboard.press('Enter')]);
-    expect(new URL(page.url()).pathname).toBe('/auth/2fa');
-    await page.type('#code', await currentTotp(nec.totpSecret!));
-    await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.keyboard.press('Enter')]);
+    await signInOnForm(page, nec, { secondFactor: true });
     expect(new URL(page.url()).pathname).toBe('/elections/new');
 
     await page.type('#name', 'Bầu cử đại biểu Quốc hội khóa XVI và đại biểu HĐND các cấp nhiệm kỳ 2026–2031');

@@ -6,12 +6,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser, Page } from 'puppeteer-core';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium, signInOnForm } from '../helpers/browser.js';
 import { startTestApp, REPO_ROOT, type TestApp } from '../helpers/test-app.js';
 import { waitReferenceImport } from '../helpers/admin-tree.js';
 import { createUser } from '../helpers/client.js';
 import { createElection } from '../helpers/structure.js';
-import { currentTotp } from '../../core/auth/totp.js';
 import { createLogger } from '../../core/shared/logger.js';
 import { I18n } from '../../core/shared/i18n.js';
 import { PluginStateService } from '../../core/plugin-host/plugin-state.service.js';
@@ -51,13 +50,7 @@ describe('structure browser', () => {
   it('signs in through the forms and lands on the structure of the election', async () => {
     const nec = await createUser(app.orm.em.fork(), { roles: [{ role: 'nec-official', scopeType: 'nation', scopeCode: 'VN' }], totp: true, fullName: 'Trần Thị Bầu Cử' });
     await page.goto(`${app.url}/elections/${election}/structure`, { waitUntil: 'networkidle0' });
-    expect(new URL(page.url()).pathname).toBe('/auth/login');
-    await page.type('#username', nec.username);
-    await page.type('#password', nec.password);
-    await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.keyboard.press('Enter')]);
-    expect(new URL(page.url()).pathname).toBe('/auth/2fa');
-    await page.type('#code', await currentTotp(nec.totpSecret!));
-    await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.keyboard.press('Enter')]);
+    await signInOnForm(page, nec, { secondFactor: true });
     expect(new URL(page.url()).pathname).toBe(`/elections/${election}/structure`);
     expect(await page.$eval('h1', (h) => h.textContent)).toBe('Cơ cấu bầu cử');
     expect(await page.$$eval('table.st-table tbody tr', (rows) => rows.length)).toBe(34);

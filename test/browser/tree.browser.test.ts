@@ -6,11 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser, Page } from 'puppeteer-core';
-import { launchChromium } from '../helpers/browser.js';
+import { launchChromium, signInOnForm } from '../helpers/browser.js';
 import { startTestApp, REPO_ROOT, REFERENCE_DATA_DIR, type TestApp } from '../helpers/test-app.js';
 import { waitReferenceImport } from '../helpers/admin-tree.js';
 import { createUser } from '../helpers/client.js';
-import { currentTotp } from '../../core/auth/totp.js';
 
 const SCREENS = path.join(REPO_ROOT, 'tmp', 'screens');
 
@@ -95,13 +94,7 @@ describe('administrative tree in the browser', () => {
     // Importing is for administrators: sign in with the keyboard, second factor included.
     const admin = await createUser(app.orm.em.fork(), { roles: [{ role: 'system-admin', scopeType: 'nation', scopeCode: 'VN' }], totp: true });
     await page.goto(app.url + '/tree/import', { waitUntil: 'networkidle0' });
-    expect(new URL(page.url()).pathname).toBe('/auth/login');
-    await page.type('#username', admin.username);
-    await page.type('#password', admin.password);
-    await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.keyboard.press('Enter')]);
-    expect(new URL(page.url()).pathname, await page.$eval('main', (m) => m.textContent ?? '')).toBe('/auth/2fa');
-    await page.type('#code', await currentTotp(admin.totpSecret!));
-    await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.keyboard.press('Enter')]);
+    await signInOnForm(page, admin, { secondFactor: true });
     expect(new URL(page.url()).pathname).toBe('/tree/import');
     expect(await page.$eval('form.upload', (f) => f.getAttribute('enctype'))).toBe('multipart/form-data');
     await page.screenshot({ path: path.join(SCREENS, 'tree-import.png'), fullPage: true });

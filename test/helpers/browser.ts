@@ -3,7 +3,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { expect } from 'vitest';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from '../../core/persistence/db.js';
+import { currentTotp } from '../../core/auth/totp.js';
+import type { TestUser } from './client.js';
 
 export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', '--lang=vi-VN'];
@@ -13,4 +18,22 @@ export async function launchChromium(): Promise<{ browser: Browser; profile: str
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'baucu-chromium-'));
   const browser = await puppeteer.launch({ executablePath: '/usr/bin/chromium', userDataDir: profile, args: CHROMIUM_ARGS });
   return { browser, profile };
+}
+
+/**
+ * Signs in on the sign-in form the browser is on (a guarded page redirected there), with the keyboard: username,
+ * password, Enter; then the TOTP code when the second factor is asked (required by `secondFactor: true`). A code is
+ * accepted once, so with `em` the account's last used step is forgotten first (tests sign in several times a step).
+ */
+export async function signInOnForm(page: Page, u: TestUser, o: { secondFactor?: boolean; em?: EntityManager } = {}): Promise<void> {
+  expect(new URL(page.url()).pathname).toBe('/auth/login');
+  await page.type('#username', u.username);
+  await page.type('#password', u.password);
+  await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.keyboard.press('Enter')]);
+  const path = new URL(page.url()).pathname;
+  if (o.secondFactor) expect(path, await page.$eval('main', (m) => m.textContent ?? '')).toBe('/auth/2fa');
+  if (path !== '/auth/2fa') return;
+  if (o.em) await sql(o.em, 'update app_user set totp_last_step = 0 where id = ?', [u.id]);
+  await page.type('#code', await currentTotp(u.totpSecret!));
+  await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.keyboard.press('Enter')]);
 }
