@@ -138,7 +138,17 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
 
     // Core modules, in an explicit list.
     const adminTree = createAdminTreeModule(deps);
-    const modules: CoreModule[] = [access, adminTree, createElectionsModule(deps, pluginStates), createStructureModule(deps, plugins, pluginStates), createBodiesModule(deps, plugins), createReportsModule(deps, plugins), createAuditModule(deps), createQueueBoardModule(deps, transport instanceof BullmqTransport ? transport.rawQueue : undefined)];
+    // One module per line: a new module is one added line (and one import above).
+    const modules: CoreModule[] = [
+      access,
+      adminTree,
+      createElectionsModule(deps, pluginStates),
+      createStructureModule(deps, plugins, pluginStates),
+      createBodiesModule(deps, plugins),
+      createReportsModule(deps, plugins),
+      createAuditModule(deps),
+      createQueueBoardModule(deps, transport instanceof BullmqTransport ? transport.rawQueue : undefined),
+    ];
     for (const m of modules) {
       if (m.messages) i18n.add(m.id, m.messages);
       for (const [name, h] of Object.entries(m.jobs ?? {})) router.register('core', name, h);
