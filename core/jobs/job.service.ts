@@ -63,6 +63,11 @@ export class JobService {
     return this.transport.kind;
   }
 
+  /** Whether a handler is registered under this name (a module may be switched off in a process). */
+  knows(name: string): boolean {
+    return this.router.get(name) !== undefined;
+  }
+
   /** Records a run and queues it. Payloads carry ids only — never personal data or documents. */
   async enqueue(name: string, payload: Record<string, unknown>, opts: EnqueueOptions = {}): Promise<string> {
     if (!this.router.get(name)) throw new Error(`unknown job "${name}"`);
