@@ -203,6 +203,8 @@ export class AuthService {
         throw new AppException(appError('CSRF_ORIGIN', 'auth.csrf_origin', 403));
       }
       if (req.scope.actor.kind === 'api-token') return;
+      // No session cookie = no ambient credentials to forge: an /api/ request without any answers 401 at the route.
+      if (!req.scope.session && req.path.startsWith('/api/')) return;
       // Multipart bodies are parsed later (by the upload route), so their forms carry the token in the query.
       const fromQuery = req.is('multipart/form-data') && typeof req.query._csrf === 'string' ? req.query._csrf : '';
       const sent = (typeof req.body?._csrf === 'string' && req.body._csrf) || req.get('x-csrf-token') || fromQuery || '';

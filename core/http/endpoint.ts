@@ -114,6 +114,11 @@ export async function auditRefusal(req: Request, action: string, result: 'reject
 export function mountAction<I>(router: Router, d: PipelineDeps, def: ActionDef<I>): void {
   registerMutating(router, def.method, def.path, def.id);
   const handler = async (req: Request, res: Response) => {
+    // Who before what: an anonymous caller is told to sign in before anything about its input.
+    if (!def.public && req.scope.actor.kind === 'anonymous') {
+      await auditRefusal(req, def.id, 'denied', undefined, { reason: 'anonymous' });
+      throw new AppException(appError('AUTH_REQUIRED', 'auth.login_required', 401));
+    }
     const raw = { ...(req.body && typeof req.body === 'object' ? req.body : {}), ...req.params };
     const parsed = def.input.safeParse(raw);
     if (!parsed.success) {
@@ -126,10 +131,6 @@ export function mountAction<I>(router: Router, d: PipelineDeps, def: ActionDef<I
     const permission = typeof def.permission === 'function' ? def.permission(input) : def.permission;
     let decision: Decision | undefined;
     if (!def.public) {
-      if (req.scope.actor.kind === 'anonymous') {
-        await auditRefusal(req, def.id, 'denied', target, { reason: 'anonymous' });
-        throw new AppException(appError('AUTH_REQUIRED', 'auth.login_required', 401));
-      }
       decision = await d.policy.decide(req.scope.em, req.scope.actor.assignments, permission, target);
       if (decision.allowed && def.authorize && !(await def.authorize(input, req, req.scope.em))) decision = { allowed: false, reason: 'out-of-scope' };
       if (!decision.allowed) {

@@ -41,6 +41,9 @@ import { createAccessModule } from '../auth/auth.module.js';
 import { createStructureModule } from '../elections/structure/structure.module.js';
 import { createBodiesModule } from '../elections/bodies/bodies.module.js';
 import { createElectionsModule } from '../elections/elections.module.js';
+import { FileStore } from '../files/file-store.js';
+import { createFilesModule } from '../files/files.module.js';
+import { createApiModule } from '../http/api.module.js';
 import { sql } from '../persistence/db.js';
 import type { Redis } from 'ioredis';
 
@@ -132,6 +135,7 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
         return views;
       },
       access: undefined as unknown as KernelDeps['access'],
+      files: new FileStore(`${config.dataDir}/files`, log),
     };
     const access = createAccessModule(deps, plugins, pluginStates, sessionRedis);
     deps.access = { policy: access.policy, scopes: access.scopes, pipeline: access.pipeline };
@@ -147,6 +151,8 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
       createBodiesModule(deps, plugins),
       createReportsModule(deps, plugins),
       createAuditModule(deps),
+      createFilesModule(deps),
+      createApiModule(deps),
       createQueueBoardModule(deps, transport instanceof BullmqTransport ? transport.rawQueue : undefined),
     ];
     for (const m of modules) {

@@ -13,6 +13,7 @@ import type { Lifecycle } from './lifecycle.js';
 import type { ViewEngine } from '../views/view-engine.js';
 import type { Policy, ScopeResolver } from '../auth/policy.js';
 import type { PipelineDeps } from '../http/endpoint.js';
+import type { FileStore } from '../files/file-store.js';
 
 export interface KernelDeps {
   config: Config;
@@ -29,6 +30,8 @@ export interface KernelDeps {
   runsWeb: boolean;
   /** Authorisation: the single policy, the scope resolver (modules register unit/area resolvers) and the endpoint pipeline. */
   access: { policy: Policy; scopes: ScopeResolver; pipeline: PipelineDeps };
+  /** Uploaded documents and scans under DATA_DIR/files (core/files/file-store.ts). */
+  files: FileStore;
 }
 
 export interface CoreModule {
