@@ -52,5 +52,9 @@ export const CORE_TEMPLATES = {
     'bodies/body',
     'bodies/import',
     'bodies/import-report',
+    'candidates/index',
+    'candidates/show',
+    'candidates/form',
+    'candidates/consultation',
   ],
 };

@@ -59,4 +59,10 @@ export const CORE_PERMISSIONS: PermissionDef[] = [
   // province-level boards (and, as supervisor, its communes' bodies), a commune its committee, council boards and teams.
   { id: 'core.bodies.view', level: 'polling-area', titleKey: 'bodies.perm.view', roles: ALL },
   { id: 'core.bodies.manage', level: 'commune', titleKey: 'bodies.perm.manage', roles: MANAGERS },
+  // Candidates (docs/candidates.md): read on the candidate (its commune, province or the nation — scope.ts); written
+  // by the committee of that level. Personal data (ID number, addresses, asset declarations) only for the officials
+  // who handle dossiers — never observers, boards or teams, nor system administrators (technical staff).
+  { id: 'core.candidates.view', level: 'commune', titleKey: 'candidates.perm.view', roles: ALL },
+  { id: 'core.candidates.manage', level: 'commune', titleKey: 'candidates.perm.manage', roles: MANAGERS },
+  { id: 'core.candidates.personal-data', level: 'commune', titleKey: 'candidates.perm.personal-data', roles: ['nec-official', 'province-official', 'commune-official'] },
 ];

@@ -40,6 +40,7 @@ import { createAuditModule } from '../audit/audit.module.js';
 import { createAccessModule } from '../auth/auth.module.js';
 import { createStructureModule } from '../elections/structure/structure.module.js';
 import { createBodiesModule } from '../elections/bodies/bodies.module.js';
+import { createCandidatesModule } from '../elections/candidates/candidates.module.js';
 import { createElectionsModule } from '../elections/elections.module.js';
 import { FileStore } from '../files/file-store.js';
 import { createFilesModule } from '../files/files.module.js';
@@ -149,6 +150,7 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
       createElectionsModule(deps, pluginStates),
       createStructureModule(deps, plugins, pluginStates),
       createBodiesModule(deps, plugins),
+      createCandidatesModule(deps, plugins),
       createReportsModule(deps, plugins),
       createAuditModule(deps),
       createFilesModule(deps),

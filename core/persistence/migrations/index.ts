@@ -9,6 +9,7 @@ import { Migration20261129000600Bodies } from './20261129000600-bodies.js';
 import { Migration20261129000700Reports } from './20261129000700-reports.js';
 import { Migration20261129000750Files } from './20261129000750-files.js';
 import { Migration20261129000800Candidates } from './20261129000800-candidates.js';
+import { Migration20261129000810CandidateDossiers } from './20261129000810-candidate-dossiers.js';
 import { Migration20261129000900ElectionDay } from './20261129000900-election-day.js';
 
 export const MIGRATIONS: MigrationObject[] = [
@@ -21,5 +22,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000700Reports', class: Migration20261129000700Reports },
   { name: 'Migration20261129000750Files', class: Migration20261129000750Files },
   { name: 'Migration20261129000800Candidates', class: Migration20261129000800Candidates },
+  { name: 'Migration20261129000810CandidateDossiers', class: Migration20261129000810CandidateDossiers },
   { name: 'Migration20261129000900ElectionDay', class: Migration20261129000900ElectionDay },
 ];
