@@ -59,6 +59,14 @@ export const CORE_PERMISSIONS: PermissionDef[] = [
   // province-level boards (and, as supervisor, its communes' bodies), a commune its committee, council boards and teams.
   { id: 'core.bodies.view', level: 'polling-area', titleKey: 'bodies.perm.view', roles: ALL },
   { id: 'core.bodies.manage', level: 'commune', titleKey: 'bodies.perm.manage', roles: MANAGERS },
+  // Count minutes (docs/count-minutes.md): entered by the polling area's team or by the commune on its behalf; the
+  // commune committee resolves double-entry differences; a correction is proposed and approved by two different
+  // people (the service refuses the proposer as approver).
+  { id: 'core.minutes.view', level: 'polling-area', titleKey: 'count-minutes.perm.view', roles: ALL },
+  { id: 'core.minutes.enter', level: 'polling-area', titleKey: 'count-minutes.perm.enter', roles: [...MANAGERS, 'team-member'] },
+  { id: 'core.minutes.resolve', level: 'commune', titleKey: 'count-minutes.perm.resolve', roles: MANAGERS },
+  { id: 'core.minutes.correct', level: 'commune', titleKey: 'count-minutes.perm.correct', roles: [...MANAGERS, 'board-member'] },
+  { id: 'core.minutes.approve', level: 'commune', titleKey: 'count-minutes.perm.approve', roles: MANAGERS },
   // Candidates (docs/candidates.md): read on the candidate (its commune, province or the nation — scope.ts); written
   // by the committee of that level. Personal data (ID number, addresses, asset declarations) only for the officials
   // who handle dossiers — never observers, boards or teams, nor system administrators (technical staff).

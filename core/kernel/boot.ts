@@ -40,6 +40,7 @@ import { createAuditModule } from '../audit/audit.module.js';
 import { createAccessModule } from '../auth/auth.module.js';
 import { createStructureModule } from '../elections/structure/structure.module.js';
 import { createBodiesModule } from '../elections/bodies/bodies.module.js';
+import { createCountMinutesModule } from '../elections/count-minutes/count-minutes.module.js';
 import { createCandidatesModule } from '../elections/candidates/candidates.module.js';
 import { createElectionsModule } from '../elections/elections.module.js';
 import { FileStore } from '../files/file-store.js';
@@ -150,6 +151,7 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
       createElectionsModule(deps, pluginStates),
       createStructureModule(deps, plugins, pluginStates),
       createBodiesModule(deps, plugins),
+      createCountMinutesModule(deps, plugins, pluginStates),
       createCandidatesModule(deps, plugins),
       createReportsModule(deps, plugins),
       createAuditModule(deps),

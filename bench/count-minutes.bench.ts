@@ -1,0 +1,167 @@
+// Count minutes at national scale (docs/count-minutes.md): (a) submissions per second through the HTTP path — two
+// signed-in typists (sessions + CSRF header) posting JSON minutes to POST /api/v1/elections/{id}/count-minutes/entries
+// for the national rehearsal structure (72,195 polling areas, NA contest, official lists inserted with SQL): session +
+// CSRF + parsing + policy + phase gate + the rule catalogue + entry + (on the second entry) comparison, accepted version
+// with its votes and the aggregation run + audit in one transaction — at a fixed offered rate with autocannon (open
+// model, latencies corrected for coordinated omission) for COUNT_MINUTES_BENCH_SECONDS (60 by default); against (b) the
+// raw PostgreSQL rate for the same writes (minutes row, entry row, status update; on every second one the version, its
+// votes and the acceptance) in the same run.
+import pg from 'pg';
+import autocannon from 'autocannon';
+import { startTestApp, TEST_DATABASE_URL } from '../test/helpers/test-app.js';
+import { waitReferenceImport } from '../test/helpers/admin-tree.js';
+import { createElection } from '../test/helpers/structure.js';
+import { TestClient, createUser } from '../test/helpers/client.js';
+import { percentile, round, type Bench, type BenchEntry } from './lib.js';
+import { sql } from '../core/persistence/db.js';
+import { newId } from '../core/shared/ids.js';
+import { TOKENS } from '../core/kernel/tokens.js';
+import type { PluginStateService } from '../core/plugin-host/plugin-state.service.js';
+import { seedNational } from '../core/elections/structure/seed-national.js';
+
+const SECONDS = Number(process.env.COUNT_MINUTES_BENCH_SECONDS ?? 60);
+const RATE = Number(process.env.COUNT_MINUTES_BENCH_RATE ?? 400);
+const CONNECTIONS = Number(process.env.COUNT_MINUTES_BENCH_CONNECTIONS ?? 32);
+const RAW_CLIENTS = 8;
+const CONTEST = 'national-assembly';
+
+interface Area { id: string; unit_id: string; voters: number; seats: number; candidates: string[] }
+
+/** Valid minutes for an area: 95 % turnout, 2 % invalid, votes spread so that valid ≤ Σ ≤ seats × valid. */
+function minutesFor(a: Area) {
+  const voted = Math.floor(a.voters * 0.95);
+  const invalid = Math.floor(voted * 0.02);
+  const valid = voted - invalid;
+  const each = Math.floor((valid * a.seats * 0.9) / a.candidates.length);
+  return {
+    pollingAreaId: a.id, contest: CONTEST,
+    votersTotal: a.voters, votersVoted: voted, ballotsIssued: voted, ballotsReceived: voted, ballotsValid: valid, ballotsInvalid: invalid,
+    votes: a.candidates.map((candidateId) => ({ candidateId, votes: each })),
+    complaints: { received: 0, resolved: 0, forwarded: 0 }, teamMembersPresent: 11,
+  };
+}
+
+/** Raw limit: the same rows per submission, one transaction each, RAW_CLIENTS in parallel; every second submission accepts. */
+async function rawRate(schema: string, electionId: string, areas: Area[], seconds: number): Promise<{ rate: number; p50: number; p99: number; n: number }> {
+  const clients = await Promise.all(Array.from({ length: RAW_CLIENTS }, async () => {
+    const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    await c.connect();
+    await c.query(`set search_path to "${schema}", public`);
+    return c;
+  }));
+  let next = 0;
+  const lat: number[] = [];
+  const until = Date.now() + seconds * 1000;
+  const t0 = performance.now();
+  try {
+    await Promise.all(clients.map(async (c) => {
+      while (Date.now() < until && next < areas.length * 2) {
+        const j = next++;
+        const a = areas[j >> 1];
+        const m = minutesFor(a);
+        const t = performance.now();
+        await c.query('begin');
+        await c.query(`insert into count_minutes (id, election_id, contest, polling_area_id, unit_id, round, status) values ($1, $2, $3, $4, $5, 'first', 'draft')
+          on conflict (polling_area_id, contest, round) do nothing`, [newId(), electionId, CONTEST, a.id, a.unit_id]);
+        const { rows: [cm] } = await c.query(`select id from count_minutes where polling_area_id = $1 and contest = $2 and round = 'first' for update`, [a.id, CONTEST]);
+        await c.query(`insert into count_minutes_entry (id, minutes_id, slot, user_id, status, data, rev) values ($1, $2, $3, $4, 'submitted', $5, 1)`,
+          [newId(), cm.id, (j & 1) + 1, `raw-${j & 1}`, JSON.stringify(m)]);
+        if (j & 1) {
+          const vid = newId();
+          await c.query(`insert into count_minutes_version (id, minutes_id, version_no, kind, status, voters_total, voters_voted, ballots_issued, ballots_received, ballots_valid, ballots_invalid,
+              complaints, team_members_present, created_by, accepted_by, accepted_at) values ($1, $2, 1, 'original', 'accepted', $3, $4, $5, $6, $7, $8, $9, 11, 'raw-0', 'raw-1', now())`,
+          [vid, cm.id, m.votersTotal, m.votersVoted, m.ballotsIssued, m.ballotsReceived, m.ballotsValid, m.ballotsInvalid, JSON.stringify(m.complaints)]);
+          await c.query(`insert into count_minutes_vote (version_id, candidate_id, votes) select $1, x, $2 from unnest($3::uuid[]) as x`, [vid, m.votes[0].votes, a.candidates]);
+          await c.query(`update count_minutes set status = 'accepted', accepted_version_id = $1, accepted_revision = accepted_revision + 1 where id = $2`, [vid, cm.id]);
+        } else {
+          await c.query(`update count_minutes set status = 'entered' where id = $1`, [cm.id]);
+        }
+        await c.query('commit');
+        lat.push(performance.now() - t);
+      }
+    }));
+  } finally {
+    await Promise.all(clients.map((c) => c.end()));
+  }
+  lat.sort((x, y) => x - y);
+  return { rate: lat.length / ((performance.now() - t0) / 1000), p50: percentile(lat, 50), p99: percentile(lat, 99), n: lat.length };
+}
+
+export const countMinutesBench: Bench = {
+  name: 'count-minutes',
+  async run() {
+    const app = await startTestApp('bench_count_minutes', { AUTO_IMPORT_REFERENCE: 'true', LOG_LEVEL: 'silent' });
+    const out: BenchEntry[] = [];
+    try {
+      await waitReferenceImport(app);
+      const states = app.container.get<PluginStateService>(TOKENS.PluginStates);
+      const electionId = await createElection(app, { name: 'Bench count minutes' });
+      const t0 = performance.now();
+      const seeded = await seedNational(app.orm, { registry: app.plugins, pluginStates: states, log: app.log }, { seed: 2026, electionId, referenceDir: app.config.referenceDataDir });
+      const seedS = (performance.now() - t0) / 1000;
+      const em = app.orm.em.fork();
+      await sql(em, `update election set status = 'counting' where id = ?`, [electionId]);
+      // Official lists: seats + 2 candidates per NA unit, in ballot order (the candidate pages are benched elsewhere).
+      await sql(em, `insert into candidate (id, election_id, contest, council_code, full_name, name_key, sort_key, gender, ethnicity, nominated_by, filing_body_code, status, unit_id, ballot_order)
+        select gen_random_uuid(), u.election_id, u.contest, 'VN', 'Ứng cử viên ' || u.number || '.' || k, 'ung cu vien ' || u.number || '.' || k, 'ung cu vien ' || u.number || '.' || k,
+               case when k % 2 = 0 then 'female' else 'male' end, 'Kinh', 'local', u.parent_code, 'official', u.id, k
+          from electoral_unit u cross join lateral generate_series(1, u.seats + 2) k
+         where u.election_id = ? and u.contest = ?`, [electionId, CONTEST]);
+      const areas = await sql<Area>(em, `select a.id, pu.unit_id, coalesce(pu.voters, a.voters) as voters, u.seats,
+          (select array_agg(c.id::text order by c.ballot_order) from candidate c where c.unit_id = pu.unit_id and c.status = 'official') as candidates
+        from polling_area a join polling_area_unit pu on pu.polling_area_id = a.id and pu.contest = ? join electoral_unit u on u.id = pu.unit_id
+        where a.election_id = ? and coalesce(pu.voters, a.voters) > 20 order by md5(a.id::text)`, [CONTEST, electionId]);
+
+      // (a) HTTP: two commune-independent typists (NEC officials, second factor), each with a session and CSRF token.
+      const sessions = await Promise.all([0, 1].map(async () => {
+        const u = await createUser(em, { roles: [{ role: 'nec-official', scopeType: 'nation', scopeCode: 'VN' }], totp: true });
+        const client = new TestClient(app.url);
+        await client.login(u, em);
+        const csrf = await client.csrf();
+        return { cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; '), csrf };
+      }));
+      const headers = (j: number) => ({ cookie: sessions[j & 1].cookie, 'x-csrf-token': sessions[j & 1].csrf, 'content-type': 'application/json', accept: 'application/json' });
+      const path = `/api/v1/elections/${electionId}/count-minutes/entries`;
+      let j = 0;
+      for (let k = 0; k < 40; k++, j++) {
+        const r = await fetch(app.url + path, { method: 'POST', headers: headers(j), body: JSON.stringify(minutesFor(areas[j >> 1])) });
+        if (r.status !== 201) throw new Error(`warm-up: ${r.status} ${await r.text()}`);
+      }
+      const count = async (q: string) => (await sql<{ n: number }>(em, q))[0].n;
+      const audit0 = await count(`select count(*)::int as n from audit_event where action = 'core.minutes.entry.save' and result = 'success'`);
+      const acc0 = await count(`select count(*)::int as n from count_minutes where status = 'accepted'`);
+      const result = await autocannon({
+        url: app.url, connections: CONNECTIONS, duration: SECONDS, overallRate: RATE,
+        requests: [{
+          method: 'POST',
+          setupRequest: (req: Record<string, unknown>) => {
+            const k = j++;
+            return { ...req, path, body: JSON.stringify(minutesFor(areas[(k >> 1) % areas.length])), headers: headers(k) };
+          },
+        }],
+      } as unknown as autocannon.Options);
+      const audit1 = await count(`select count(*)::int as n from audit_event where action = 'core.minutes.entry.save' and result = 'success'`);
+      const acc1 = await count(`select count(*)::int as n from count_minutes where status = 'accepted'`);
+      const ok = result['2xx'];
+      const httpRate = ok / SECONDS;
+
+      // (b) raw PostgreSQL: the same writes for other areas, same run.
+      const start = (j >> 1) + 50;
+      const rawAreas = areas.slice(start, start + Math.max(10_000, Math.round(httpRate * SECONDS * 2)));
+      const raw = await rawRate(app.config.databaseSchema, electionId, rawAreas, Math.min(SECONDS, 30));
+      out.push({
+        name: `count-minutes submissions over HTTP (session + CSRF + JSON API + rule catalogue + double entry + audit; every 2nd accepts with votes + aggregation run), offered ${RATE}/s for ${SECONDS} s, ${CONNECTIONS} connections`,
+        value: round(httpRate, 1), unit: 'submissions/s',
+        raw: { name: `raw PostgreSQL: the same minutes/entry rows (and version + votes + acceptance every 2nd) in one transaction, ${RAW_CLIENTS} clients`, value: round(raw.rate, 1), unit: 'transactions/s' },
+        ratio: round(httpRate / raw.rate, 3),
+        notes: `latency p50 ${result.latency.p50} ms, p97.5 ${result.latency.p97_5} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms (corrected for coordinated omission); ` +
+          `${ok} × 2xx, ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts; ${audit1 - audit0} audited successes, ${acc1 - acc0} minutes accepted; ` +
+          `raw p50 ${round(raw.p50)} ms, p99 ${round(raw.p99)} ms over ${raw.n} transactions; seed:national ${round(seedS, 1)} s (${seeded.areas} areas)`,
+      });
+      out.push({ name: 'count-minutes submission latency p99 at the offered rate', value: result.latency.p99, unit: 'ms' });
+    } finally {
+      await app.close();
+    }
+    return out;
+  },
+};
