@@ -5,6 +5,7 @@ import { treeBench } from './tree.bench.js';
 import { auditBench } from './audit.bench.js';
 import { loginBench } from './login.bench.js';
 import { structureBench } from './structure.bench.js';
+import { turnoutBench } from './turnout.bench.js';
 import { countMinutesBench } from './count-minutes.bench.js';
 
 // One bench per line: adding a bench is one import and one line.
@@ -14,5 +15,6 @@ export const BENCHES: Bench[] = [
   auditBench,
   loginBench,
   structureBench,
+  turnoutBench,
   countMinutesBench,
 ];

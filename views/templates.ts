@@ -59,5 +59,10 @@ export const CORE_TEMPLATES = {
     'candidates/show',
     'candidates/form',
     'candidates/consultation',
+    'turnout/overview',
+    'turnout/area',
+    'turnout/bulk',
+    'turnout/missing',
+    'turnout/slots',
   ],
 };

@@ -73,4 +73,8 @@ export const CORE_PERMISSIONS: PermissionDef[] = [
   { id: 'core.candidates.view', level: 'commune', titleKey: 'candidates.perm.view', roles: ALL },
   { id: 'core.candidates.manage', level: 'commune', titleKey: 'candidates.perm.manage', roles: MANAGERS },
   { id: 'core.candidates.personal-data', level: 'commune', titleKey: 'candidates.perm.personal-data', roles: ['nec-official', 'province-official', 'commune-official'] },
+  // Turnout (docs/turnout.md): read on the place; reported on the polling area by its team, or on its behalf by the
+  // commune and the levels above (recorded as on_behalf). Boards and observers read only.
+  { id: 'core.turnout.view', level: 'polling-area', titleKey: 'turnout.perm.view', roles: ALL },
+  { id: 'core.turnout.report', level: 'polling-area', titleKey: 'turnout.perm.report', roles: [...MANAGERS, 'team-member'] },
 ];

@@ -41,6 +41,7 @@ import { createAccessModule } from '../auth/auth.module.js';
 import { createStructureModule } from '../elections/structure/structure.module.js';
 import { createBodiesModule } from '../elections/bodies/bodies.module.js';
 import { createCountMinutesModule } from '../elections/count-minutes/count-minutes.module.js';
+import { createTurnoutModule } from '../elections/turnout/turnout.module.js';
 import { createCandidatesModule } from '../elections/candidates/candidates.module.js';
 import { createElectionsModule } from '../elections/elections.module.js';
 import { FileStore } from '../files/file-store.js';
@@ -152,6 +153,7 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
       createStructureModule(deps, plugins, pluginStates),
       createBodiesModule(deps, plugins),
       createCountMinutesModule(deps, plugins, pluginStates),
+      createTurnoutModule(deps, plugins),
       createCandidatesModule(deps, plugins),
       createReportsModule(deps, plugins),
       createAuditModule(deps),
