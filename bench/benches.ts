@@ -7,6 +7,7 @@ import { loginBench } from './login.bench.js';
 import { structureBench } from './structure.bench.js';
 import { turnoutBench } from './turnout.bench.js';
 import { countMinutesBench } from './count-minutes.bench.js';
+import { reportsBench } from './reports.bench.js';
 
 // One bench per line: adding a bench is one import and one line.
 export const BENCHES: Bench[] = [
@@ -17,4 +18,5 @@ export const BENCHES: Bench[] = [
   structureBench,
   turnoutBench,
   countMinutesBench,
+  reportsBench,
 ];

@@ -9,7 +9,7 @@ export const PRINT_TEMPLATES = {
   /** Trusted constant CSS, inlined by code into every document's <style>. */
   stylesheet: 'print.css',
   partials: ['official-header'],
-  documents: ['province-communes', 'report-table'],
+  documents: ['province-communes', 'report-table', 'forms/official-form'],
 } as const;
 
 export type PrintDocument = (typeof PRINT_TEMPLATES.documents)[number];

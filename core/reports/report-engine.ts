@@ -95,7 +95,8 @@ export class ReportRegistry {
 
   /** A report by its id or by the short name of a core report in URLs ("province-communes"). */
   resolve(idOrShort: string): RegisteredReportDef | undefined {
-    return this.defs.get(idOrShort) ?? (idOrShort.includes('.') ? undefined : this.defs.get(`${CORE_OWNER}.reports.${idOrShort}`));
+    // Short names may contain dots ("forms.turnout-slot" = core.reports.forms.turnout-slot).
+    return this.defs.get(idOrShort) ?? this.defs.get(`${CORE_OWNER}.reports.${idOrShort}`);
   }
 
   list(): RegisteredReportDef[] {
