@@ -7,6 +7,7 @@ import { loginBench } from './login.bench.js';
 import { structureBench } from './structure.bench.js';
 import { turnoutBench } from './turnout.bench.js';
 import { countMinutesBench } from './count-minutes.bench.js';
+import { resultsBench } from './results.bench.js';
 import { reportsBench } from './reports.bench.js';
 
 // One bench per line: adding a bench is one import and one line.
@@ -18,5 +19,6 @@ export const BENCHES: Bench[] = [
   structureBench,
   turnoutBench,
   countMinutesBench,
+  resultsBench,
   reportsBench,
 ];

@@ -73,6 +73,11 @@ export const CORE_PERMISSIONS: PermissionDef[] = [
   { id: 'core.candidates.view', level: 'commune', titleKey: 'candidates.perm.view', roles: ALL },
   { id: 'core.candidates.manage', level: 'commune', titleKey: 'candidates.perm.manage', roles: MANAGERS },
   { id: 'core.candidates.personal-data', level: 'commune', titleKey: 'candidates.perm.personal-data', roles: ['nec-official', 'province-official', 'commune-official'] },
+  // Results (docs/results.md): read on the unit, province or nation the role reaches; re-votes, additional elections,
+  // tie decisions and finalisation by the committee of that level; the public page only by the NEC.
+  { id: 'core.results.view', level: 'polling-area', titleKey: 'results.perm.view', roles: ALL },
+  { id: 'core.results.manage', level: 'commune', titleKey: 'results.perm.manage', roles: MANAGERS },
+  { id: 'core.results.publish', level: 'nation', titleKey: 'results.perm.publish', roles: ['nec-official'] },
   // Turnout (docs/turnout.md): read on the place; reported on the polling area by its team, or on its behalf by the
   // commune and the levels above (recorded as on_behalf). Boards and observers read only.
   { id: 'core.turnout.view', level: 'polling-area', titleKey: 'turnout.perm.view', roles: ALL },

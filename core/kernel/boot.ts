@@ -47,6 +47,7 @@ import { createElectionsModule } from '../elections/elections.module.js';
 import { FileStore } from '../files/file-store.js';
 import { createFilesModule } from '../files/files.module.js';
 import { createApiModule } from '../http/api.module.js';
+import { createResultsModule } from '../elections/results/results.module.js';
 import { sql } from '../persistence/db.js';
 import type { Redis } from 'ioredis';
 
@@ -156,6 +157,7 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
       createTurnoutModule(deps, plugins),
       createCandidatesModule(deps, plugins),
       createReportsModule(deps, plugins),
+      createResultsModule(deps, plugins),
       createAuditModule(deps),
       createFilesModule(deps),
       createApiModule(deps),

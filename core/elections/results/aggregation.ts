@@ -1,0 +1,305 @@
+// Aggregation of accepted count minutes (issue 7 point 1): polling area → unit → commune committee → province →
+// nation, per contest and round. Incremental (applyMinutes: new − old contribution of one minutes, once per
+// revision, row-locked in one transaction), a from-scratch SQL fold, and the reconciler that compares both and
+// repairs drift. Incremental jobs hold a shared advisory lock per election and the reconciler an exclusive one, so
+// a repair never interleaves with a half-applied delta.
+import { IsolationLevel } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql, exec } from '../../persistence/db.js';
+import { newId } from '../../shared/ids.js';
+
+/** The rule-25 count fields every level carries. */
+export const COUNT_FIELDS = ['voters_total', 'voters_voted', 'ballots_issued', 'ballots_received', 'ballots_valid', 'ballots_invalid'] as const;
+export type CountField = (typeof COUNT_FIELDS)[number];
+export type Counts = Record<CountField, number>;
+export type ScopeLevel = 'unit' | 'commune' | 'province' | 'nation';
+export const NATION_CODE = 'VN';
+
+const zero = (): Counts => ({ voters_total: 0, voters_voted: 0, ballots_issued: 0, ballots_received: 0, ballots_valid: 0, ballots_invalid: 0 });
+
+/** Advisory lock key of one election's aggregates (shared by jobs, exclusive for the reconciler). */
+const lockSql = `hashtextextended('results:' || ?::text, 0)`;
+
+/**
+ * SQL for the scopes of each unit of an election: its commune committee (commune-level contests only) and its
+ * province — the parent for province-level units, the commune's parent on election day otherwise.
+ */
+export const UNIT_SCOPE_SQL = `
+  select u.id as unit_id, u.contest, u.parent_level, u.parent_code,
+    case when u.parent_level = 'province' then u.parent_code else coalesce(
+      (select a.parent_code from admin_unit a where a.code = u.parent_code and a.valid_from <= e.election_day
+        and (a.valid_to is null or a.valid_to > e.election_day) order by a.valid_from desc limit 1),
+      (select a.parent_code from admin_unit a where a.code = u.parent_code order by a.valid_from desc limit 1),
+      '-') end as province_code
+  from electoral_unit u join election e on e.id = u.election_id where u.election_id = ?`;
+
+interface Contribution {
+  unitId: string;
+  contest: string;
+  round: string;
+  counts: Counts;
+  votes: Record<string, number>;
+}
+
+export interface ApplyOutcome {
+  applied: boolean;
+  reason?: 'gone' | 'up-to-date';
+  revision?: number;
+}
+
+async function scopesOf(em: EntityManager, electionId: string, unitId: string): Promise<{ level: ScopeLevel; code: string }[]> {
+  const [s] = await sql<{ parent_level: string; parent_code: string; province_code: string }>(em, `${UNIT_SCOPE_SQL} and u.id = ?`, [electionId, unitId]);
+  if (!s) return [{ level: 'unit', code: unitId }, { level: 'nation', code: NATION_CODE }];
+  const out: { level: ScopeLevel; code: string }[] = [{ level: 'unit', code: unitId }];
+  if (s.parent_level === 'commune') out.push({ level: 'commune', code: s.parent_code });
+  out.push({ level: 'province', code: s.province_code }, { level: 'nation', code: NATION_CODE });
+  return out;
+}
+
+/**
+ * Applies the accepted version of one minutes to the aggregates: new − old contribution in one transaction. A
+ * minutes already applied at its current revision (a duplicate or stale job, a retry) is a no-op.
+ */
+export async function applyMinutes(em: EntityManager, electionId: string, minutesId: string): Promise<ApplyOutcome> {
+  return em.fork().transactional(async (tx) => {
+    await sql(tx as EntityManager, `select pg_advisory_xact_lock_shared(${lockSql})`, [electionId]);
+    const t = tx as EntityManager;
+    const [m] = await sql<{ election_id: string; contest: string; round: string; unit_id: string; accepted_version_id: string | null; accepted_revision: number }>(
+      t, `select election_id, contest, round, unit_id, accepted_version_id, accepted_revision from count_minutes where id = ? for update`, [minutesId]);
+    const [a] = await sql<Counts & { unit_id: string; contest: string; round: string; version_id: string | null; revision: number; votes: Record<string, number> }>(
+      t, `select * from results_applied where minutes_id = ? for update`, [minutesId]);
+    if (!m) {
+      if (!a) return { applied: false, reason: 'gone' as const };
+    } else if (a && a.revision >= m.accepted_revision && a.version_id === m.accepted_version_id) {
+      return { applied: false, reason: 'up-to-date' as const, revision: a.revision };
+    } else if (!a && !m.accepted_version_id) {
+      return { applied: false, reason: 'up-to-date' as const, revision: m.accepted_revision };
+    }
+    let next: Contribution | undefined;
+    if (m?.accepted_version_id) {
+      const [v] = await sql<Record<CountField, number | null>>(t, `select ${COUNT_FIELDS.join(', ')} from count_minutes_version where id = ?`, [m.accepted_version_id]);
+      const votes = await sql<{ candidate_id: string; votes: number }>(t, `select candidate_id, votes from count_minutes_vote where version_id = ?`, [m.accepted_version_id]);
+      const counts = zero();
+      for (const f of COUNT_FIELDS) counts[f] = Number(v?.[f] ?? 0);
+      next = { unitId: m.unit_id, contest: m.contest, round: m.round, counts, votes: Object.fromEntries(votes.map((r) => [r.candidate_id, Number(r.votes)])) };
+    }
+    const prev: Contribution | undefined = a
+      ? { unitId: a.unit_id, contest: a.contest, round: a.round, counts: Object.fromEntries(COUNT_FIELDS.map((f) => [f, Number(a[f])])) as Counts, votes: a.votes ?? {} }
+      : undefined;
+
+    // Deltas by scope row and candidate row; a unit change (never expected) is handled as −old + new.
+    const totals = new Map<string, { contest: string; round: string; level: ScopeLevel; code: string; d: Counts; n: number }>();
+    const cands = new Map<string, { contest: string; round: string; unit: string; cand: string; d: number }>();
+    const add = async (c: Contribution, sign: 1 | -1) => {
+      for (const s of await scopesOf(t, electionId, c.unitId)) {
+        const k = `${c.contest}|${c.round}|${s.level}|${s.code}`;
+        const row = totals.get(k) ?? { contest: c.contest, round: c.round, level: s.level, code: s.code, d: zero(), n: 0 };
+        for (const f of COUNT_FIELDS) row.d[f] += sign * c.counts[f];
+        row.n += sign;
+        totals.set(k, row);
+      }
+      for (const [cand, v] of Object.entries(c.votes)) {
+        const k = `${c.contest}|${c.round}|${c.unitId}|${cand}`;
+        const row = cands.get(k) ?? { contest: c.contest, round: c.round, unit: c.unitId, cand, d: 0 };
+        row.d += sign * v;
+        cands.set(k, row);
+      }
+    };
+    if (prev) await add(prev, -1);
+    if (next) await add(next, 1);
+
+    // Candidate rows first (sorted), then scope rows unit → commune → province → nation: one lock order for all jobs.
+    const candRows = [...cands.values()].filter((r) => r.d !== 0).sort((x, y) => (x.unit + x.cand < y.unit + y.cand ? -1 : 1));
+    if (candRows.length) {
+      await exec(t, `insert into results_candidate_total (election_id, contest, round, unit_id, candidate_id, votes) values
+        ${candRows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
+        on conflict (election_id, contest, round, unit_id, candidate_id) do update set votes = results_candidate_total.votes + excluded.votes`,
+      candRows.flatMap((r) => [electionId, r.contest, r.round, r.unit, r.cand, r.d]));
+    }
+    const order: Record<ScopeLevel, number> = { unit: 0, commune: 1, province: 2, nation: 3 };
+    const totalRows = [...totals.values()].filter((r) => r.n !== 0 || COUNT_FIELDS.some((f) => r.d[f] !== 0))
+      .sort((x, y) => order[x.level] - order[y.level] || (x.code < y.code ? -1 : x.code > y.code ? 1 : 0));
+    if (totalRows.length) {
+      await exec(t, `insert into results_total (election_id, contest, round, scope_level, scope_code, ${COUNT_FIELDS.join(', ')}, minutes_accepted) values
+        ${totalRows.map(() => `(?, ?, ?, ?, ?, ${COUNT_FIELDS.map(() => '?').join(', ')}, ?)`).join(', ')}
+        on conflict (election_id, contest, round, scope_level, scope_code) do update set
+        ${COUNT_FIELDS.map((f) => `${f} = results_total.${f} + excluded.${f}`).join(', ')},
+        minutes_accepted = results_total.minutes_accepted + excluded.minutes_accepted, updated_at = now()`,
+      totalRows.flatMap((r) => [electionId, r.contest, r.round, r.level, r.code, ...COUNT_FIELDS.map((f) => r.d[f]), r.n]));
+    }
+    if (next) {
+      await exec(t, `insert into results_applied (minutes_id, election_id, contest, round, unit_id, version_id, revision, ${COUNT_FIELDS.join(', ')}, votes, applied_at)
+        values (?, ?, ?, ?, ?, ?, ?, ${COUNT_FIELDS.map(() => '?').join(', ')}, ?::jsonb, now())
+        on conflict (minutes_id) do update set contest = excluded.contest, round = excluded.round, unit_id = excluded.unit_id,
+        version_id = excluded.version_id, revision = excluded.revision, ${COUNT_FIELDS.map((f) => `${f} = excluded.${f}`).join(', ')},
+        votes = excluded.votes, applied_at = now()`,
+      [minutesId, electionId, next.contest, next.round, next.unitId, m!.accepted_version_id, m!.accepted_revision, ...COUNT_FIELDS.map((f) => next!.counts[f]), JSON.stringify(next.votes)]);
+    } else {
+      await exec(t, `delete from results_applied where minutes_id = ?`, [minutesId]);
+    }
+    return { applied: true, revision: m?.accepted_revision };
+  });
+}
+
+/** The from-scratch fold of an election's accepted minutes, as SQL selecting rows shaped like results_total. */
+export function foldTotalsSql(): string {
+  return `with acc as (
+      select m.contest, m.round, m.unit_id, count(*)::int as n,
+        ${COUNT_FIELDS.map((f) => `coalesce(sum(v.${f}), 0)::bigint as ${f}`).join(', ')}
+      from count_minutes m join count_minutes_version v on v.id = m.accepted_version_id
+      where m.election_id = ? group by m.contest, m.round, m.unit_id
+    ), us as (${UNIT_SCOPE_SQL})
+    select acc.contest, acc.round,
+      case when grouping(us.province_code) = 1 then 'nation' when grouping(us.parent_code) = 1 then 'province'
+           when grouping(acc.unit_id) = 1 then 'commune' else 'unit' end as scope_level,
+      case when grouping(us.province_code) = 1 then '${NATION_CODE}' when grouping(us.parent_code) = 1 then us.province_code
+           when grouping(acc.unit_id) = 1 then us.parent_code else acc.unit_id::text end as scope_code,
+      ${COUNT_FIELDS.map((f) => `sum(acc.${f})::bigint as ${f}`).join(', ')}, sum(acc.n)::int as minutes_accepted
+    from acc join us on us.unit_id = acc.unit_id
+    group by grouping sets ((acc.contest, acc.round), (acc.contest, acc.round, us.province_code),
+      (acc.contest, acc.round, us.province_code, us.parent_code, us.parent_level), (acc.contest, acc.round, us.province_code, us.parent_code, us.parent_level, acc.unit_id))
+    having grouping(us.province_code) = 1 or grouping(us.parent_code) = 1 or grouping(acc.unit_id) = 0 or max(us.parent_level) = 'commune'`;
+}
+
+/** Per-unit candidate totals of the fold (params: electionId). */
+export const FOLD_CANDIDATES_SQL = `select m.contest, m.round, m.unit_id, cv.candidate_id, sum(cv.votes)::bigint as votes
+  from count_minutes m join count_minutes_vote cv on cv.version_id = m.accepted_version_id
+  where m.election_id = ? group by m.contest, m.round, m.unit_id, cv.candidate_id`;
+
+export interface TotalRow extends Counts {
+  contest: string;
+  round: string;
+  scope_level: ScopeLevel;
+  scope_code: string;
+  minutes_accepted: number;
+}
+
+const num = (r: any): any => {
+  for (const f of [...COUNT_FIELDS, 'minutes_accepted', 'votes']) if (r[f] !== undefined && r[f] !== null) r[f] = Number(r[f]);
+  return r;
+};
+
+/** The from-scratch recomputation (the reference the incremental aggregates must equal). */
+export async function foldTotals(em: EntityManager, electionId: string): Promise<TotalRow[]> {
+  return (await sql<TotalRow>(em, foldTotalsSql(), [electionId, electionId])).map(num);
+}
+
+export async function foldCandidates(em: EntityManager, electionId: string): Promise<{ contest: string; round: string; unit_id: string; candidate_id: string; votes: number }[]> {
+  return (await sql<any>(em, FOLD_CANDIDATES_SQL, [electionId])).map(num);
+}
+
+export async function storedTotals(em: EntityManager, electionId: string): Promise<TotalRow[]> {
+  return (await sql<TotalRow>(em, `select contest, round, scope_level, scope_code, ${COUNT_FIELDS.join(', ')}, minutes_accepted from results_total where election_id = ?`, [electionId])).map(num);
+}
+
+export async function storedCandidates(em: EntityManager, electionId: string): Promise<{ contest: string; round: string; unit_id: string; candidate_id: string; votes: number }[]> {
+  return (await sql<any>(em, `select contest, round, unit_id, candidate_id, votes from results_candidate_total where election_id = ?`, [electionId])).map(num);
+}
+
+export interface ReconcileReport {
+  runId: string;
+  drift: number;
+  repaired: { kind: 'total' | 'candidate' | 'applied'; key: string; stored: unknown; computed: unknown }[];
+  ms: number;
+}
+
+/**
+ * Recomputes the election's aggregates from scratch, compares them with the stored ones and, where they differ,
+ * replaces the stored ones (and the per-minutes contributions) with the recomputation. Records the run and what it
+ * repaired (results_reconcile_run); the first 100 differences are kept in full.
+ */
+export async function reconcile(em: EntityManager, electionId: string): Promise<ReconcileReport> {
+  const t0 = Date.now();
+  const runId = newId();
+  // First a lock-free comparison on one snapshot: the usual outcome (no drift) never blocks the incremental jobs.
+  // Only when it finds a difference does the repair take the exclusive lock and compare again (a difference seen
+  // without the lock may be a job in flight).
+  const clean = await em.fork().transactional(async (tx) => (await compareAndRepair(tx as EntityManager, electionId, false)).drift === 0,
+    { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true });
+  const report = await em.fork().transactional(async (tx) => {
+    const t = tx as EntityManager;
+    const { drift, repaired } = clean ? { drift: 0, repaired: [] } : await (async () => {
+      await sql(t, `select pg_advisory_xact_lock(${lockSql})`, [electionId]);
+      return compareAndRepair(t, electionId, true);
+    })();
+    const ms = Date.now() - t0;
+    await exec(t, `insert into results_reconcile_run (id, election_id, finished_at, ms, drift, repaired) values (?, ?, now(), ?, ?, ?::jsonb)`,
+      [runId, electionId, ms, drift, JSON.stringify(repaired)]);
+    return { runId, drift, repaired, ms };
+  });
+  return report;
+}
+
+/** Compares the stored aggregates with the fold; with `repair`, rewrites them from the fold when they differ. */
+async function compareAndRepair(t: EntityManager, electionId: string, repair: boolean): Promise<{ drift: number; repaired: ReconcileReport['repaired'] }> {
+  {
+    const nonZero = (r: TotalRow) => r.minutes_accepted !== 0 || COUNT_FIELDS.some((f) => r[f] !== 0);
+    const fold = new Map((await foldTotals(t, electionId)).map((r) => [`${r.contest}|${r.round}|${r.scope_level}|${r.scope_code}`, r]));
+    const stored = new Map((await storedTotals(t, electionId)).filter(nonZero).map((r) => [`${r.contest}|${r.round}|${r.scope_level}|${r.scope_code}`, r]));
+    const repaired: ReconcileReport['repaired'] = [];
+    let drift = 0;
+    const note = (kind: 'total' | 'candidate' | 'applied', key: string, s: unknown, c: unknown) => {
+      drift++;
+      if (repaired.length < 100) repaired.push({ kind, key, stored: s ?? null, computed: c ?? null });
+    };
+    for (const k of new Set([...fold.keys(), ...stored.keys()])) {
+      const a = stored.get(k), b = fold.get(k);
+      if (!a || !b || a.minutes_accepted !== b.minutes_accepted || COUNT_FIELDS.some((f) => a[f] !== b[f])) note('total', k, a, b);
+    }
+    const fc = new Map((await foldCandidates(t, electionId)).map((r) => [`${r.contest}|${r.round}|${r.unit_id}|${r.candidate_id}`, r.votes]));
+    const sc = new Map((await storedCandidates(t, electionId)).filter((r) => r.votes !== 0).map((r) => [`${r.contest}|${r.round}|${r.unit_id}|${r.candidate_id}`, r.votes]));
+    for (const k of new Set([...fc.keys(), ...sc.keys()])) if ((fc.get(k) ?? 0) !== (sc.get(k) ?? 0)) note('candidate', k, sc.get(k), fc.get(k));
+    const appliedDrift = await sql<{ minutes_id: string; applied: string | null; accepted: string | null }>(t, `
+      select coalesce(m.id, a.minutes_id) as minutes_id, a.version_id as applied, m.accepted_version_id as accepted
+      from (select * from count_minutes where election_id = ? and accepted_version_id is not null) m
+      full join (select * from results_applied where election_id = ?) a on a.minutes_id = m.id
+      where a.version_id is distinct from m.accepted_version_id or a.revision is distinct from m.accepted_revision`, [electionId, electionId]);
+    for (const r of appliedDrift) note('applied', r.minutes_id, r.applied, r.accepted);
+    if (drift > 0 && repair) {
+      await exec(t, `delete from results_total where election_id = ?`, [electionId]);
+      await exec(t, `insert into results_total (election_id, contest, round, scope_level, scope_code, ${COUNT_FIELDS.join(', ')}, minutes_accepted)
+        select ?, f.* from (${foldTotalsSql()}) f`, [electionId, electionId, electionId]);
+      await exec(t, `delete from results_candidate_total where election_id = ?`, [electionId]);
+      await exec(t, `insert into results_candidate_total (election_id, contest, round, unit_id, candidate_id, votes) select ?, f.* from (${FOLD_CANDIDATES_SQL}) f`, [electionId, electionId]);
+      await exec(t, `delete from results_applied where election_id = ?`, [electionId]);
+      await exec(t, `insert into results_applied (minutes_id, election_id, contest, round, unit_id, version_id, revision, ${COUNT_FIELDS.join(', ')}, votes)
+        select m.id, m.election_id, m.contest, m.round, m.unit_id, m.accepted_version_id, m.accepted_revision, ${COUNT_FIELDS.map((f) => `coalesce(v.${f}, 0)`).join(', ')},
+          coalesce((select jsonb_object_agg(cv.candidate_id::text, cv.votes) from count_minutes_vote cv where cv.version_id = v.id), '{}'::jsonb)
+        from count_minutes m join count_minutes_version v on v.id = m.accepted_version_id where m.election_id = ?`, [electionId]);
+    }
+    return { drift, repaired };
+  }
+}
+
+/** Progress of one contest and round: minutes expected (polling areas of the units), entered, accepted, missing. */
+export interface ProgressRow {
+  scope_code: string;
+  expected: number;
+  entered: number;
+  accepted: number;
+  missing: number;
+}
+
+/**
+ * Progress grouped by a level ('unit' | 'commune' | 'province' | 'nation'), optionally within a province. For a
+ * re-vote or additional round only the units holding that round count.
+ */
+export async function progressBy(em: EntityManager, electionId: string, contest: string, round: string, level: ScopeLevel, province?: string): Promise<ProgressRow[]> {
+  const key = level === 'unit' ? 'us.unit_id::text' : level === 'commune' ? 'us.parent_code' : level === 'province' ? 'us.province_code' : `'${NATION_CODE}'`;
+  const roundFilter = round === 'first' ? '' : `and exists (select 1 from results_round r where r.unit_id = us.unit_id and r.round = ?)`;
+  const params: unknown[] = [electionId, contest, round];
+  if (round !== 'first') params.push(round);
+  if (province) params.push(province);
+  const rows = await sql<ProgressRow>(em, `
+    with us as (${UNIT_SCOPE_SQL} and u.contest = ?),
+    per_unit as (
+      select us.*, (select count(*) from polling_area_unit pu where pu.unit_id = us.unit_id and pu.contest = us.contest)::int as expected,
+        (select count(*) filter (where m.status in ('entered', 'differences', 'accepted', 'amending')) from count_minutes m where m.unit_id = us.unit_id and m.round = ?)::int as entered,
+        (select count(*) filter (where m.accepted_version_id is not null) from count_minutes m where m.unit_id = us.unit_id and m.round = ?)::int as accepted
+      from us where true ${roundFilter} ${province ? 'and us.province_code = ?' : ''}
+    )
+    select ${key.replace(/us\./g, 'per_unit.')} as scope_code, sum(expected)::int as expected, sum(entered)::int as entered, sum(accepted)::int as accepted,
+      greatest(sum(expected) - sum(accepted), 0)::int as missing
+    from per_unit group by 1 order by 1`, [electionId, contest, round, round, ...params.slice(3)]);
+  return rows;
+}
