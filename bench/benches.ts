@@ -5,6 +5,7 @@ import { treeBench } from './tree.bench.js';
 import { auditBench } from './audit.bench.js';
 import { loginBench } from './login.bench.js';
 import { structureBench } from './structure.bench.js';
+import { candidatesBench } from './candidates.bench.js';
 import { turnoutBench } from './turnout.bench.js';
 import { countMinutesBench } from './count-minutes.bench.js';
 import { resultsBench } from './results.bench.js';
@@ -17,6 +18,7 @@ export const BENCHES: Bench[] = [
   auditBench,
   loginBench,
   structureBench,
+  candidatesBench,
   turnoutBench,
   countMinutesBench,
   resultsBench,

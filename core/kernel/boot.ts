@@ -43,6 +43,7 @@ import { createBodiesModule } from '../elections/bodies/bodies.module.js';
 import { createCountMinutesModule } from '../elections/count-minutes/count-minutes.module.js';
 import { createTurnoutModule } from '../elections/turnout/turnout.module.js';
 import { createCandidatesModule } from '../elections/candidates/candidates.module.js';
+import { createCandidateListsModule } from '../elections/candidates/lists.module.js';
 import { createElectionsModule } from '../elections/elections.module.js';
 import { FileStore } from '../files/file-store.js';
 import { createFilesModule } from '../files/files.module.js';
@@ -156,6 +157,7 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
       createCountMinutesModule(deps, plugins, pluginStates),
       createTurnoutModule(deps, plugins),
       createCandidatesModule(deps, plugins),
+      createCandidateListsModule(deps, plugins),
       createReportsModule(deps, plugins),
       createResultsModule(deps, plugins),
       createAuditModule(deps),

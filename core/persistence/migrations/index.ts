@@ -10,6 +10,7 @@ import { Migration20261129000700Reports } from './20261129000700-reports.js';
 import { Migration20261129000750Files } from './20261129000750-files.js';
 import { Migration20261129000800Candidates } from './20261129000800-candidates.js';
 import { Migration20261129000810CandidateDossiers } from './20261129000810-candidate-dossiers.js';
+import { Migration20261129000820CandidateLists } from './20261129000820-candidate-lists.js';
 import { Migration20261129000900ElectionDay } from './20261129000900-election-day.js';
 import { Migration20261129000910Turnout } from './20261129000910-turnout.js';
 import { Migration20261129000920CountMinutes } from './20261129000920-count-minutes.js';
@@ -27,6 +28,7 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000750Files', class: Migration20261129000750Files },
   { name: 'Migration20261129000800Candidates', class: Migration20261129000800Candidates },
   { name: 'Migration20261129000810CandidateDossiers', class: Migration20261129000810CandidateDossiers },
+  { name: 'Migration20261129000820CandidateLists', class: Migration20261129000820CandidateLists },
   { name: 'Migration20261129000900ElectionDay', class: Migration20261129000900ElectionDay },
   { name: 'Migration20261129000910Turnout', class: Migration20261129000910Turnout },
   { name: 'Migration20261129000920CountMinutes', class: Migration20261129000920CountMinutes },
