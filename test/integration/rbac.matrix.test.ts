@@ -115,6 +115,12 @@ interface RouteCase {
   takes: 'nation' | 'province' | 'commune' | 'electoral-unit' | 'polling-area' | 'commune-or-province' | 'own-scope' | 'unscoped';
   /** Extra rule beyond the policy table (delegated administration), also from data (ranks). */
   extra?: (role: string, scope: Node | undefined, target: Node) => boolean;
+  /**
+   * A policy mismatch found by this matrix and reported to the lead (the route's code is another module's): these
+   * cells are listed apart and must still differ from the oracle, so fixing the route makes this test ask for the
+   * entry to be removed.
+   */
+  knownMismatch?: (role: string, rel: Relation | 'fixed') => boolean;
   request(c: TestClient, target: Node): Promise<Response>;
 }
 
@@ -155,6 +161,70 @@ const ROUTES: RouteCase[] = [
   {
     name: 'GET /artefacts/:id/download (download link of a province document)', kind: 'read', permission: 'core.reports.view', takes: 'province',
     request: (c, t) => c.get(`/artefacts/${artefactOf.get(t.code)}/download`),
+  },
+  // ---- candidates (docs/candidates.md): the consultation board of a commune council (URL: commune code), a unit's list
+  {
+    name: 'GET consultation board of a commune council (URL: commune code)', kind: 'read', permission: 'core.candidates.view', takes: 'commune',
+    request: (c, t) => c.get(`/elections/${electionId}/consultation/commune-council/${t.code}`),
+  },
+  {
+    name: 'POST consultation round of a commune council (form field: council)', kind: 'write', permission: 'core.candidates.manage', takes: 'commune',
+    request: (c, t) => c.post(`/elections/${electionId}/consultation/commune-council/${t.code}/rounds`, { contest: 'commune-council', council: t.code, round: '1', heldOn: '' }),
+  },
+  {
+    name: 'GET candidate statistics of a commune (query: place)', kind: 'read', permission: 'core.candidates.view', takes: 'commune-or-province',
+    request: (c, t) => c.get(`/elections/${electionId}/candidate-statistics?contest=national-assembly&place=${t.code}`),
+  },
+  {
+    name: 'GET candidate list of a unit (URL: unit id)', kind: 'read', permission: 'core.candidates.view', takes: 'electoral-unit',
+    // The check aims at the unit itself, so the unit's board reads its own list (unitViewTarget, lists.store.ts).
+    request: (c, t) => c.get(`/elections/${electionId}/candidate-lists/units/${t.code}`),
+  },
+  {
+    name: 'POST finalise a unit\'s candidate list (URL: unit id)', kind: 'write', permission: 'core.candidates.manage', takes: 'electoral-unit',
+    // Rule: the NEC announces the National Assembly lists, so an NA unit's list is managed at the nation (unitManageTarget).
+    extra: (_role, scope) => scope?.type === 'nation',
+    request: (c, t) => c.post(`/elections/${electionId}/candidate-lists/units/${t.code}/finalise`),
+  },
+  // ---- turnout (docs/turnout.md)
+  {
+    name: 'GET turnout of a commune (URL: commune code)', kind: 'read', permission: 'core.turnout.view', takes: 'commune',
+    request: (c, t) => c.get(`/elections/${electionId}/turnout/commune/${t.code}`),
+  },
+  {
+    name: 'POST turnout of a polling area (URL: area id; no figures → refused after the scope check)', kind: 'write', permission: 'core.turnout.report', takes: 'polling-area',
+    request: (c, t) => c.post(`/elections/${electionId}/turnout/area/${t.code}`, { slot: '09:00' }),
+  },
+  // ---- count minutes (docs/count-minutes.md)
+  {
+    name: 'GET count minutes of a polling area (URL: area id)', kind: 'read', permission: 'core.minutes.view', takes: 'polling-area',
+    request: (c, t) => c.get(`/elections/${electionId}/count-minutes/areas/${t.code}/national-assembly`),
+  },
+  {
+    name: 'POST count minutes entry of a polling area (URL: area id; empty form)', kind: 'write', permission: 'core.minutes.enter', takes: 'polling-area',
+    request: (c, t) => c.post(`/elections/${electionId}/count-minutes/areas/${t.code}/national-assembly/entry`),
+  },
+  // ---- results (docs/results.md)
+  {
+    name: 'GET results of a province (URL: province code)', kind: 'read', permission: 'core.results.view', takes: 'province',
+    request: (c, t) => c.get(`/elections/${electionId}/results/province/${t.code}`),
+  },
+  {
+    name: 'GET results of a unit (URL: unit id)', kind: 'read', permission: 'core.results.view', takes: 'electoral-unit',
+    request: (c, t) => c.get(`/elections/${electionId}/results/unit/${t.code}`),
+  },
+  {
+    name: 'POST finalise a province\'s results (URL: province code)', kind: 'write', permission: 'core.results.manage', takes: 'province',
+    request: (c, t) => c.post(`/elections/${electionId}/results/province/${t.code}/finalise`),
+  },
+  // ---- reports: batches and dashboards (docs/reports.md)
+  {
+    name: 'POST /reports/batches (form field: province; over units → refused after the scope check)', kind: 'write', permission: 'core.reports.generate', takes: 'province',
+    request: (c, t) => c.post('/reports/batches', { reportId: 'core.reports.province-communes', over: 'unit', provinceCode: t.code }),
+  },
+  {
+    name: 'GET /reports/dashboard/:electionId (query: province)', kind: 'read', permission: 'core.reports.view', takes: 'province',
+    request: (c, t) => c.get(`/reports/dashboard/${electionId}?province=${t.code}`),
   },
 ];
 
@@ -217,6 +287,8 @@ afterAll(async () => {
 describe('RBAC matrix', () => {
   it('every role × relation × route × read/write matches the policy table: no unexpected allow or denial', async () => {
     const unexpected: string[] = [];
+    const known: string[] = [];
+    const statuses = new Map<string, Set<number>>();
     let cells = 0;
     for (const [role, client] of clients) {
       const scope = scopeOf(role);
@@ -241,13 +313,23 @@ describe('RBAC matrix', () => {
           const res = await route.request(client, target);
           const denied = res.status === 403 || res.status === 401;
           const ok = expected ? !denied : res.status === 403;
+          statuses.set(route.name, (statuses.get(route.name) ?? new Set()).add(res.status));
+          if (route.knownMismatch?.(role, rel)) {
+            known.push(`${role} ${route.name} → ${rel}: ${ok ? 'now as the policy table says (remove knownMismatch)' : `expected ${expected ? 'allow' : 'deny'}, got ${res.status}`}`);
+            await res.arrayBuffer().catch(() => undefined);
+            continue;
+          }
           if (!ok) unexpected.push(`${role} @${scope?.type}:${scope?.code} ${route.name} [${route.kind}] → ${rel} ${target.type}:${target.code}: expected ${expected ? 'allow' : 'deny'}, got ${res.status}`);
           await res.arrayBuffer().catch(() => undefined);
         }
       }
     }
     expect(unexpected).toEqual([]);
+    expect(known.every((k) => !k.includes('remove knownMismatch')), known.join('\n')).toBe(true);
     expect(cells).toBeGreaterThan(100);
+    // Which statuses each route answered (allowed cells should reach the handler: 200/303/4xx other than 401/403).
+    console.log([...statuses].map(([n, st]) => `${n}: ${[...st].sort().join(', ')}`).join('\n'));
+    if (known.length) console.log(`known policy mismatches (reported):\n${known.join('\n')}`);
     console.log(`RBAC matrix: ${cells} cells (role × relation × route)`);
   }, 300_000);
 

@@ -66,8 +66,12 @@ export function placeTarget(code: string, electionId: string): Target {
   return { type: code.length === 2 ? 'province' : 'commune', code, electionId };
 }
 
-/** Who may read a unit's list: the unit's place (its province or commune), the nation for units outside the tree. */
-export const unitViewTarget = (u: UnitRow): Target => placeTarget(u.parent_code, u.election_id);
+/**
+ * Who may read a unit's list: the unit itself (so its board reads it; the unit's ancestors — commune, province,
+ * nation — reach it too), or the nation for units outside the tree (the 2021 test units, parent 'VN').
+ */
+export const unitViewTarget = (u: UnitRow): Target =>
+  u.parent_code === 'VN' ? placeTarget('VN', u.election_id) : { type: 'electoral-unit', code: u.id, electionId: u.election_id };
 
 /**
  * Who may change a unit's list: the NEC for National Assembly units (it announces their lists), the committee of

@@ -1,7 +1,6 @@
 // Structure statistics from the database (issue 5 point 5): the candidates of a contest in a scope (the nation, a
-// province, a commune or one unit's list) and a round (status), turned into CandidateProfile and computed by the
-// definitions of candidateStatistics / checkStructureTargets (statistics.ts) over groups the query counts, with a
-// breakdown by province or by unit.
+// province, a commune or one unit's list) and a round (status), counted in SQL by the definitions of
+// candidateStatistics / checkStructureTargets (statistics.ts), with a breakdown by province or by unit.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from '../../persistence/db.js';
 import type { ContestTypeDef } from '../../plugin-api/contest-type.js';
@@ -9,7 +8,7 @@ import { percent, percentBreakdown } from '../../shared/percent.js';
 import { ageRangeOn, parseIsoDate, parseVnDate } from './dates.js';
 import {
   AGE_BANDS, EDUCATION_BANDS, ageBand, checkStructureTargets, educationBand, isEthnicMinority, isReligious, parseTerms,
-  type AgeBand, type Breakdown, type CandidateProfile, type CandidateStatistics, type Indicator, type TargetCheck,
+  type AgeBand, type Breakdown, type CandidateStatistics, type Indicator, type TargetCheck,
 } from './statistics.js';
 
 /** Rounds of the consultation as list filters: every candidate not dropped, each status, or the official lists. */
@@ -26,58 +25,145 @@ export interface StatisticsFilter {
   round: Round;
 }
 
-interface ProfileRow {
-  grp: string | null;
-  gender: string;
-  /** Completed age on election day from a full date of birth (PostgreSQL age()), except 29 February births. */
-  age: number | null;
-  /** A full date of birth on 29 February (aged by ageOn's leap-day policy in JS), else null. */
-  leap_dob: string | null;
-  dob_text: string | null;
-  ethnicity: string;
-  religion: string | null;
-  degree: string | null;
-  party_member: boolean;
-  incumbent: boolean;
-  deputy_terms: string | null;
-  nominated_by: string;
-  nomination_known: string | null;
-  /** How many candidates share all of the above (the query groups them). */
-  n: number;
-}
-
-/** Marker term: a candidate flagged as incumbent is a deputy of "the current term", whatever its numeral. */
-const CURRENT = '__CURRENT__';
-
-/** A row (or group) → profile, as statistics.ts reads one; a SQL-computed age is kept apart (see weighted()). */
-export function profileOf(r: Omit<ProfileRow, 'grp' | 'n' | 'age' | 'leap_dob'> & { dob?: string | null; leap_dob?: string | null }): CandidateProfile {
-  const known = r.nomination_known !== 'false';
-  const terms = parseTerms(r.deputy_terms ?? '');
-  const iso = r.dob ?? r.leap_dob ?? null;
-  return {
-    dateOfBirth: (iso ? parseIsoDate(iso) : undefined) ?? parseVnDate(r.dob_text ?? ''),
-    gender: r.gender === 'female' ? 'female' : r.gender === 'male' ? 'male' : undefined,
-    ethnicity: r.ethnicity || undefined,
-    religion: r.religion ?? undefined,
-    academicTitleDegree: r.degree ?? undefined,
-    partyMember: r.party_member,
-    deputyTerms: r.incumbent ? [...terms, CURRENT] : terms,
-    selfNominated: known ? r.nominated_by === 'self' : undefined,
-    level: known && r.nominated_by !== 'self' ? (r.nominated_by as 'central' | 'local') : undefined,
-  };
-}
-
 export interface ScopeStatistics {
   stats: CandidateStatistics;
   targets: TargetCheck[];
   groups: { key: string; stats: CandidateStatistics; targets: TargetCheck[] }[];
 }
 
+interface CountRow {
+  grp: string | null;
+  total: number;
+  women: number; gender_unknown: number;
+  minority: number; ethnicity_known: number;
+  non_party: number;
+  religious: number; religion_known: number;
+  self: number; nomination_unknown: number;
+  central: number; local: number; level_unknown: number;
+  incumbent: number; former: number; first_time: number;
+  postgraduate: number; university: number; below: number;
+  under40: number; a40to50: number; a50to60: number; a60to65: number; over65: number;
+}
+
+const pgArray = (xs: readonly string[]) => '{' + xs.map((v) => '"' + v.replace(/\\/g, '\\\\').replace(/"/g, '\\"') + '"').join(',') + '}';
+
+/** Counts of one group (or of the whole scope), as the statistics read them. */
+type Counts = Omit<CountRow, 'grp'>;
+
+/** One distinct value of the scope (one column set, the others null: grouping sets). */
+interface DistinctRow {
+  ethnicity: string | null;
+  religion: string | null;
+  degree: string | null;
+  terms: string | null;
+  /** A 29 February date of birth (ISO), aged by ageOn's leap-day policy in JS. */
+  leap_dob: string | null;
+  /** The text of a partial date of birth (no full date). */
+  dob_text: string | null;
+}
+
 /**
- * The candidates of the filter, grouped by everything the statistics read (so a national query returns a few
- * thousand groups, not 126,000 rows), with a province (national scope) or unit key per group.
+ * Classification of the distinct values of the scope (a few hundred at most) by the pure definitions of
+ * statistics.ts; each class is then matched in SQL as an array.
  */
-async function profileRows(em: EntityManager, f: StatisticsFilter): Promise<ProfileRow[]> {
+interface Classes {
+  minority: string[]; kinh: string[];
+  religious: string[]; notReligious: string[];
+  terms: string[];
+  postgraduate: string[]; university: string[]; below: string[];
+  /** Per age band: the 29 February dates and the partial-date texts whose every possible day falls in it. */
+  leap: Record<AgeBand, string[]>;
+  partial: Record<AgeBand, string[]>;
+}
+
+function classify(rows: readonly DistinctRow[], electionDay: string): Classes {
+  const band = () => Object.fromEntries(AGE_BANDS.map((b) => [b, [] as string[]])) as Record<AgeBand, string[]>;
+  const c: Classes = { minority: [], kinh: [], religious: [], notReligious: [], terms: [], postgraduate: [], university: [], below: [], leap: band(), partial: band() };
+  const e = parseIsoDate(electionDay)!;
+  // Partial dates and 29 February: the pure ageRangeOn decides, a band only when every possible day agrees.
+  const aged = (dob: ReturnType<typeof parseVnDate>) => {
+    if (!dob) return undefined;
+    const { min, max } = ageRangeOn(dob, e);
+    return ageBand(min) === ageBand(max) ? ageBand(min) : undefined;
+  };
+  for (const r of rows) {
+    if (r.ethnicity !== null) {
+      const v = isEthnicMinority(r.ethnicity || undefined);
+      if (v !== undefined) (v ? c.minority : c.kinh).push(r.ethnicity);
+    }
+    if (r.religion !== null) {
+      const v = isReligious(r.religion);
+      if (v !== undefined) (v ? c.religious : c.notReligious).push(r.religion);
+    }
+    if (r.degree !== null) {
+      const b = educationBand(r.degree);
+      if (b !== undefined) c[b].push(r.degree);
+    }
+    if (r.terms !== null && parseTerms(r.terms).length > 0) c.terms.push(r.terms);
+    if (r.leap_dob !== null) {
+      const b = aged(parseIsoDate(r.leap_dob));
+      if (b) c.leap[b].push(r.leap_dob);
+    }
+    if (r.dob_text !== null) {
+      const b = aged(parseVnDate(r.dob_text));
+      if (b) c.partial[b].push(r.dob_text);
+    }
+  }
+  return c;
+}
+
+const EMPTY: Counts = {
+  total: 0, women: 0, gender_unknown: 0, minority: 0, ethnicity_known: 0, non_party: 0, religious: 0, religion_known: 0, self: 0, nomination_unknown: 0,
+  central: 0, local: 0, level_unknown: 0, incumbent: 0, former: 0, first_time: 0, postgraduate: 0, university: 0, below: 0,
+  under40: 0, a40to50: 0, a50to60: 0, a60to65: 0, over65: 0,
+};
+const BAND_COLUMN: Record<AgeBand, keyof Counts> = { under40: 'under40', '40to50': 'a40to50', '50to60': 'a50to60', '60to65': 'a60to65', over65: 'over65' };
+
+function add(into: Counts, from: Counts): void {
+  for (const k of Object.keys(EMPTY) as (keyof Counts)[]) into[k] += from[k];
+}
+
+function indicator(count: number, unknown: number, total: number): Indicator {
+  return { count, percent: percent(count, total), unknown };
+}
+
+function breakdown<K extends string>(keys: readonly K[], counts: number[], total: number): Breakdown<K> {
+  const all = [...counts, total - counts.reduce((a, b) => a + b, 0)];
+  const pcts = percentBreakdown(all);
+  const out = {} as Breakdown<K>;
+  [...keys, 'unknown' as const].forEach((k, i) => {
+    out[k as K | 'unknown'] = { count: all[i], percent: pcts[i] };
+  });
+  return out;
+}
+
+/** The counts → candidateStatistics' shape (statistics.ts): the same definitions, counted by the database. */
+export function statisticsOfCounts(c: Counts): CandidateStatistics {
+  const t = c.total;
+  const aged = c.under40 + c.a40to50 + c.a50to60 + c.a60to65 + c.over65;
+  return {
+    total: t,
+    women: indicator(c.women, c.gender_unknown, t),
+    ethnicMinority: indicator(c.minority, t - c.ethnicity_known, t),
+    nonParty: indicator(c.non_party, 0, t),
+    under40: indicator(c.under40, t - aged, t),
+    religious: indicator(c.religious, t - c.religion_known, t),
+    selfNominated: indicator(c.self, c.nomination_unknown, t),
+    central: indicator(c.central, c.level_unknown, t),
+    local: indicator(c.local, c.level_unknown, t),
+    deputyHistory: breakdown(['incumbent', 'formerDeputy', 'firstTime'] as const, [c.incumbent, c.former, c.first_time], t),
+    education: breakdown(EDUCATION_BANDS, [c.postgraduate, c.university, c.below], t),
+    age: breakdown(AGE_BANDS, [c.under40, c.a40to50, c.a50to60, c.a60to65, c.over65], t),
+  };
+}
+
+/**
+ * The counts of the filter per group (province at national scope, unit in a province or commune, none for one
+ * unit's list), counted in SQL with one `count(*) filter` per indicator and band: the texts (ethnicity, religion,
+ * degree, terms) are first read distinct and classified by statistics.ts, then matched as arrays, so the definitions
+ * stay the pure ones while no candidate row leaves the database. Issue 5: the nation, all three contests, < 2 s.
+ */
+async function groupCounts(em: EntityManager, f: StatisticsFilter): Promise<Map<string | null, Counts>> {
   const contest = f.contest.id;
   const params: unknown[] = [];
   // Commune councils are grouped by commune here and mapped to their province afterwards (no per-row join with
@@ -100,113 +186,80 @@ async function profileRows(em: EntityManager, f: StatisticsFilter): Promise<Prof
     else where += ` and ${provinceOf} = ?`;
     params.push(f.place);
   }
-  const degree = `coalesce(nullif(c.education->>'academicTitle', ''), nullif(c.education->>'professional', ''))`;
   const incumbent = contest === 'national-assembly' ? 'c.incumbent_na' : 'c.incumbent_council';
-  const leap = `(extract(month from c.date_of_birth) = 2 and extract(day from c.date_of_birth) = 29)`;
   const day = f.electionDay;
-  const rows = await sql<ProfileRow>(em, `select ${grp} as grp, c.gender,
-      case when c.date_of_birth is not null and not ${leap} then extract(year from age(?::date, c.date_of_birth))::int end as age,
-      case when ${leap} then c.date_of_birth::text end as leap_dob,
+  // Each derived value once per row (the counts below read them many times).
+  const rowsOf = `select ${grp} as grp, c.gender, c.ethnicity, c.religion, c.party_member, c.nominated_by, ${incumbent} as incumbent, c.deputy_terms as terms,
+      coalesce(nullif(c.education->>'academicTitle', ''), nullif(c.education->>'professional', '')) as degree,
+      (c.details->>'nominationKnown') is distinct from 'false' as known,
+      case when extract(month from c.date_of_birth) = 2 and extract(day from c.date_of_birth) = 29 then c.date_of_birth::text end as leap_dob,
       case when c.date_of_birth is null then c.date_of_birth_text end as dob_text,
-      c.ethnicity, c.religion, ${degree} as degree, c.party_member, ${incumbent} as incumbent, c.deputy_terms, c.nominated_by,
-      c.details->>'nominationKnown' as nomination_known, count(*)::int as n
-    from candidate c left join electoral_unit u on u.id = c.unit_id
-    where ${where}
-    group by 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13`, [day, ...params]);
-  if (contest === 'commune-council' && !f.unitId && (!f.place || f.place === 'VN')) {
-    const province = new Map((await sql<{ code: string; p: string }>(em, `select code, parent_code as p from admin_unit a where a.level = 'commune'
-      and a.valid_from <= ?::date and (a.valid_to is null or a.valid_to > ?::date)`, [day, day])).map((r) => [r.code, r.p]));
-    for (const r of rows) if (r.grp !== null) r.grp = province.get(r.grp) ?? r.grp;
-  }
-  return rows;
-}
+      case when not (extract(month from c.date_of_birth) = 2 and extract(day from c.date_of_birth) = 29) then extract(year from age(?::date, c.date_of_birth))::int end as age
+    from candidate c ${/\bu\./.test(grp + where) ? 'left join electoral_unit u on u.id = c.unit_id' : ''} where ${where}`;
 
-interface Weighted {
-  p: CandidateProfile;
-  /** Age band when the age is known exactly (SQL age or a full/partial date deciding one band), else undefined. */
-  band: AgeBand | undefined;
-  n: number;
-}
+  // 1. The distinct texts and odd dates of the scope (hashed grouping sets: one pass, no sort), classified in JS.
+  const distinct = await sql<DistinctRow>(em, `select ethnicity, religion, degree, case when not incumbent then terms end as terms, leap_dob, dob_text
+    from (${rowsOf}) r group by grouping sets ((ethnicity), (religion), (degree), (case when not incumbent then terms end), (leap_dob), (dob_text))`, [day, ...params]);
+  const k = classify(distinct, day);
 
-function indicator(xs: readonly Weighted[], f: (w: Weighted) => boolean | undefined, total: number): Indicator {
-  let count = 0;
-  let unknown = 0;
-  for (const w of xs) {
-    const v = f(w);
-    if (v === true) count += w.n;
-    else if (v === undefined) unknown += w.n;
-  }
-  return { count, percent: percent(count, total), unknown };
-}
-
-function breakdown<K extends string>(keys: readonly K[], xs: readonly Weighted[], f: (w: Weighted) => K | undefined): Breakdown<K> {
-  const all = [...keys, 'unknown' as const];
-  const counts = all.map(() => 0);
-  for (const w of xs) {
-    const k = f(w);
-    counts[k === undefined ? keys.length : keys.indexOf(k)] += w.n;
-  }
-  const pcts = percentBreakdown(counts);
-  const out = {} as Breakdown<K>;
-  all.forEach((k, i) => {
-    out[k as K | 'unknown'] = { count: counts[i], percent: pcts[i] };
-  });
-  return out;
-}
-
-/**
- * candidateStatistics (statistics.ts) over weighted groups: the same definitions, each group classified once and
- * counted n times. Checked against candidateStatistics on the 2021 list (test/integration/candidates.statistics.test.ts).
- */
-export function weightedStatistics(xs: readonly Weighted[]): CandidateStatistics {
-  const total = xs.reduce((a, w) => a + w.n, 0);
-  return {
-    total,
-    women: indicator(xs, (w) => (w.p.gender === undefined ? undefined : w.p.gender === 'female'), total),
-    ethnicMinority: indicator(xs, (w) => isEthnicMinority(w.p.ethnicity), total),
-    nonParty: indicator(xs, (w) => (w.p.partyMember === undefined ? undefined : !w.p.partyMember), total),
-    under40: indicator(xs, (w) => (w.band === undefined ? undefined : w.band === 'under40'), total),
-    religious: indicator(xs, (w) => isReligious(w.p.religion), total),
-    selfNominated: indicator(xs, (w) => w.p.selfNominated, total),
-    central: indicator(xs, (w) => (w.p.level === undefined ? undefined : w.p.level === 'central'), total),
-    local: indicator(xs, (w) => (w.p.level === undefined ? undefined : w.p.level === 'local'), total),
-    deputyHistory: breakdown(['incumbent', 'formerDeputy', 'firstTime'] as const, xs, (w) => {
-      const t = w.p.deputyTerms;
-      if (t === undefined) return undefined;
-      if (t.includes(CURRENT)) return 'incumbent';
-      return t.length > 0 ? 'formerDeputy' : 'firstTime';
-    }),
-    education: breakdown(EDUCATION_BANDS, xs, (w) => educationBand(w.p.academicTitleDegree)),
-    age: breakdown(AGE_BANDS, xs, (w) => w.band),
+  // 2. Every indicator and band as a `count(*) filter`, per group; a class is a text[] parameter (array literal).
+  const qp: unknown[] = [];
+  const arr = (col: string, xs: string[]) => {
+    qp.push(pgArray(xs));
+    return `${col} = any(?::text[])`;
   };
+  const cols = [
+    `count(*)::int as total`,
+    `count(*) filter (where gender = 'female')::int as women`,
+    `count(*) filter (where gender not in ('female', 'male'))::int as gender_unknown`,
+    `count(*) filter (where ${arr('ethnicity', k.minority)})::int as minority`,
+    `count(*) filter (where ${arr('ethnicity', [...k.minority, ...k.kinh])})::int as ethnicity_known`,
+    `count(*) filter (where not party_member)::int as non_party`,
+    `count(*) filter (where ${arr('religion', k.religious)})::int as religious`,
+    `count(*) filter (where ${arr('religion', [...k.religious, ...k.notReligious])})::int as religion_known`,
+    `count(*) filter (where known and nominated_by = 'self')::int as self`,
+    `count(*) filter (where not known)::int as nomination_unknown`,
+    `count(*) filter (where known and nominated_by = 'central')::int as central`,
+    `count(*) filter (where known and nominated_by = 'local')::int as local`,
+    `count(*) filter (where not known or nominated_by = 'self')::int as level_unknown`,
+    `count(*) filter (where incumbent)::int as incumbent`,
+    `count(*) filter (where not incumbent and ${arr('terms', k.terms)})::int as former`,
+    `count(*) filter (where not incumbent and not coalesce(${arr('terms', k.terms)}, false))::int as first_time`,
+    `count(*) filter (where ${arr('degree', k.postgraduate)})::int as postgraduate`,
+    `count(*) filter (where ${arr('degree', k.university)})::int as university`,
+    `count(*) filter (where ${arr('degree', k.below)})::int as below`,
+  ];
+  // Age bands as ageBand (< 40, < 50, < 60, ≤ 65, above) of the SQL age, or of the classified odd dates.
+  const bands: [AgeBand, string][] = [['under40', 'age < 40'], ['40to50', 'age between 40 and 49'], ['50to60', 'age between 50 and 59'], ['60to65', 'age between 60 and 65'], ['over65', 'age > 65']];
+  for (const [b, cond] of bands) {
+    cols.push(`count(*) filter (where ${cond} or ${arr('leap_dob', k.leap[b])} or ${arr('dob_text', k.partial[b])})::int as ${BAND_COLUMN[b]}`);
+  }
+  const rows = await sql<CountRow>(em, `select grp, ${cols.join(',\n      ')} from (${rowsOf}) r group by grp`, [...qp, day, ...params]);
+
+  let province: Map<string, string> | undefined;
+  if (contest === 'commune-council' && !f.unitId && (!f.place || f.place === 'VN')) {
+    province = new Map((await sql<{ code: string; p: string }>(em, `select code, parent_code as p from admin_unit a where a.level = 'commune'
+      and a.valid_from <= ?::date and (a.valid_to is null or a.valid_to > ?::date)`, [day, day])).map((r) => [r.code, r.p]));
+  }
+  const key = (g: string | null) => (g === null || !province ? g : province.get(g) ?? g);
+  const out = new Map<string | null, Counts>();
+  const at = (g: string | null) => {
+    let c = out.get(key(g));
+    if (!c) out.set(key(g), (c = { ...EMPTY }));
+    return c;
+  };
+  for (const { grp: g, ...c } of rows) add(at(g), c);
+  return out;
 }
 
 /** Statistics of the scope with the contest's targets (rule 18) and, per group, the same figures. */
 export async function scopeStatistics(em: EntityManager, f: StatisticsFilter): Promise<ScopeStatistics> {
-  const rows = await profileRows(em, f);
-  const e = parseIsoDate(f.electionDay)!;
-  const all: Weighted[] = [];
-  const byGroup = new Map<string, Weighted[]>();
-  for (const r of rows) {
-    const p = profileOf(r);
-    let band: AgeBand | undefined;
-    if (r.age !== null) band = ageBand(r.age);
-    else if (p.dateOfBirth) {
-      // Partial dates and 29 February: the pure ageRangeOn decides, a band only when every possible day agrees.
-      const { min, max } = ageRangeOn(p.dateOfBirth, e);
-      band = ageBand(min) === ageBand(max) ? ageBand(min) : undefined;
-    }
-    const w = { p, band, n: r.n };
-    all.push(w);
-    if (r.grp !== null) {
-      const list = byGroup.get(r.grp) ?? [];
-      list.push(w);
-      byGroup.set(r.grp, list);
-    }
-  }
-  const stats = weightedStatistics(all);
-  const groups = [...byGroup.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([key, list]) => {
-    const s = weightedStatistics(list);
+  const counts = await groupCounts(em, f);
+  const all = { ...EMPTY };
+  for (const c of counts.values()) add(all, c);
+  const stats = statisticsOfCounts(all);
+  const groups = [...counts.entries()].filter((e): e is [string, Counts] => e[0] !== null).sort((a, b) => a[0].localeCompare(b[0])).map(([key, c]) => {
+    const s = statisticsOfCounts(c);
     return { key, stats: s, targets: checkStructureTargets(s, f.contest) };
   });
   return { stats, targets: checkStructureTargets(stats, f.contest), groups };
