@@ -153,5 +153,6 @@ describe('seed:national on two provinces', () => {
     // Seeding again replaces the bodies of the provinces seeded with the same ones.
     expect(again.bodies.members).toBe(result.bodies.members);
     expect(await bodiesHash(em, first, PROVINCES)).toBe(b1);
-  });
+    // Five seedings of several provinces: allow for a loaded machine (the default 60 s is per test).
+  }, 180_000);
 });
