@@ -1,7 +1,8 @@
 // Aggregation of accepted count minutes (issue 7 point 1): polling area → unit → commune committee → province →
 // nation, per contest and round. Incremental (applyMinutes: new − old contribution of one minutes, once per
-// revision, row-locked in one transaction), a from-scratch SQL fold, and the reconciler that compares both and
-// repairs drift. Incremental jobs hold a shared advisory lock per election and the reconciler an exclusive one, so
+// revision, row-locked in one transaction) stores unit rows only; `results_total` is a view deriving the commune,
+// province and nation rows from them at read time (migration 951: no hot rows). A from-scratch SQL fold, and the
+// reconciler that compares both and repairs drift. Incremental jobs hold a shared advisory lock per election and the reconciler an exclusive one, so
 // a repair never interleaves with a half-applied delta.
 import { IsolationLevel } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -47,13 +48,11 @@ export interface ApplyOutcome {
   revision?: number;
 }
 
-async function scopesOf(em: EntityManager, electionId: string, unitId: string): Promise<{ level: ScopeLevel; code: string }[]> {
+/** The commune committee (commune-level units only) and province a unit row is summed into by the view. */
+async function scopesOf(em: EntityManager, electionId: string, unitId: string): Promise<{ commune: string | null; province: string }> {
   const [s] = await sql<{ parent_level: string; parent_code: string; province_code: string }>(em, `${UNIT_SCOPE_SQL} and u.id = ?`, [electionId, unitId]);
-  if (!s) return [{ level: 'unit', code: unitId }, { level: 'nation', code: NATION_CODE }];
-  const out: { level: ScopeLevel; code: string }[] = [{ level: 'unit', code: unitId }];
-  if (s.parent_level === 'commune') out.push({ level: 'commune', code: s.parent_code });
-  out.push({ level: 'province', code: s.province_code }, { level: 'nation', code: NATION_CODE });
-  return out;
+  if (!s) return { commune: null, province: '-' };
+  return { commune: s.parent_level === 'commune' ? s.parent_code : null, province: s.province_code };
 }
 
 /**
@@ -77,23 +76,32 @@ export async function applyMinutes(em: EntityManager, electionId: string, minute
     }
     let next: Contribution | undefined;
     if (m?.accepted_version_id) {
-      const [v] = await sql<Record<CountField, number | null>>(t, `select ${COUNT_FIELDS.join(', ')} from count_minutes_version where id = ?`, [m.accepted_version_id]);
-      const votes = await sql<{ candidate_id: string; votes: number }>(t, `select candidate_id, votes from count_minutes_vote where version_id = ?`, [m.accepted_version_id]);
+      // The version's counts and its votes (as one JSON object) in one round trip.
+      const [v] = await sql<Record<CountField, number | null> & { votes: Record<string, number> | string | null }>(t, `select ${COUNT_FIELDS.join(', ')},
+        (select json_object_agg(candidate_id, votes) from count_minutes_vote where version_id = ?) as votes from count_minutes_version where id = ?`,
+      [m.accepted_version_id, m.accepted_version_id]);
       const counts = zero();
       for (const f of COUNT_FIELDS) counts[f] = Number(v?.[f] ?? 0);
-      next = { unitId: m.unit_id, contest: m.contest, round: m.round, counts, votes: Object.fromEntries(votes.map((r) => [r.candidate_id, Number(r.votes)])) };
+      const raw = typeof v?.votes === 'string' ? JSON.parse(v.votes) as Record<string, number> : v?.votes ?? {};
+      next = { unitId: m.unit_id, contest: m.contest, round: m.round, counts, votes: Object.fromEntries(Object.entries(raw).map(([c, n]) => [c, Number(n)])) };
     }
     const prev: Contribution | undefined = a
       ? { unitId: a.unit_id, contest: a.contest, round: a.round, counts: Object.fromEntries(COUNT_FIELDS.map((f) => [f, Number(a[f])])) as Counts, votes: a.votes ?? {} }
       : undefined;
 
-    // Deltas by scope row and candidate row; a unit change (never expected) is handled as −old + new.
-    const totals = new Map<string, { contest: string; round: string; level: ScopeLevel; code: string; d: Counts; n: number }>();
+    // Deltas by unit row and candidate row; a unit change (never expected) is handled as −old + new. Only unit rows
+    // are written: the commune, province and nation rows are sums the results_total view computes on read, so no
+    // row is shared by every job (the hot rows that serialised them before migration 951).
+    const totals = new Map<string, { contest: string; round: string; unit: string; commune: string | null; province: string; d: Counts; n: number }>();
     const cands = new Map<string, { contest: string; round: string; unit: string; cand: string; d: number }>();
     const add = async (c: Contribution, sign: 1 | -1) => {
-      for (const s of await scopesOf(t, electionId, c.unitId)) {
-        const k = `${c.contest}|${c.round}|${s.level}|${s.code}`;
-        const row = totals.get(k) ?? { contest: c.contest, round: c.round, level: s.level, code: s.code, d: zero(), n: 0 };
+      {
+        const k = `${c.contest}|${c.round}|${c.unitId}`;
+        let row = totals.get(k);
+        if (!row) {
+          const s = await scopesOf(t, electionId, c.unitId);
+          row = { contest: c.contest, round: c.round, unit: c.unitId, commune: s.commune, province: s.province, d: zero(), n: 0 };
+        }
         for (const f of COUNT_FIELDS) row.d[f] += sign * c.counts[f];
         row.n += sign;
         totals.set(k, row);
@@ -108,7 +116,7 @@ export async function applyMinutes(em: EntityManager, electionId: string, minute
     if (prev) await add(prev, -1);
     if (next) await add(next, 1);
 
-    // Candidate rows first (sorted), then scope rows unit → commune → province → nation: one lock order for all jobs.
+    // Candidate rows first (sorted), then unit rows (sorted): one lock order for all jobs.
     const candRows = [...cands.values()].filter((r) => r.d !== 0).sort((x, y) => (x.unit + x.cand < y.unit + y.cand ? -1 : 1));
     if (candRows.length) {
       await exec(t, `insert into results_candidate_total (election_id, contest, round, unit_id, candidate_id, votes) values
@@ -116,16 +124,16 @@ export async function applyMinutes(em: EntityManager, electionId: string, minute
         on conflict (election_id, contest, round, unit_id, candidate_id) do update set votes = results_candidate_total.votes + excluded.votes`,
       candRows.flatMap((r) => [electionId, r.contest, r.round, r.unit, r.cand, r.d]));
     }
-    const order: Record<ScopeLevel, number> = { unit: 0, commune: 1, province: 2, nation: 3 };
     const totalRows = [...totals.values()].filter((r) => r.n !== 0 || COUNT_FIELDS.some((f) => r.d[f] !== 0))
-      .sort((x, y) => order[x.level] - order[y.level] || (x.code < y.code ? -1 : x.code > y.code ? 1 : 0));
+      .sort((x, y) => (x.unit + x.contest + x.round < y.unit + y.contest + y.round ? -1 : 1));
     if (totalRows.length) {
-      await exec(t, `insert into results_total (election_id, contest, round, scope_level, scope_code, ${COUNT_FIELDS.join(', ')}, minutes_accepted) values
-        ${totalRows.map(() => `(?, ?, ?, ?, ?, ${COUNT_FIELDS.map(() => '?').join(', ')}, ?)`).join(', ')}
+      await exec(t, `insert into results_total_base (election_id, contest, round, scope_level, scope_code, commune_code, province_code, ${COUNT_FIELDS.join(', ')}, minutes_accepted) values
+        ${totalRows.map(() => `(?, ?, ?, 'unit', ?, ?, ?, ${COUNT_FIELDS.map(() => '?').join(', ')}, ?)`).join(', ')}
         on conflict (election_id, contest, round, scope_level, scope_code) do update set
-        ${COUNT_FIELDS.map((f) => `${f} = results_total.${f} + excluded.${f}`).join(', ')},
-        minutes_accepted = results_total.minutes_accepted + excluded.minutes_accepted, updated_at = now()`,
-      totalRows.flatMap((r) => [electionId, r.contest, r.round, r.level, r.code, ...COUNT_FIELDS.map((f) => r.d[f]), r.n]));
+        ${COUNT_FIELDS.map((f) => `${f} = results_total_base.${f} + excluded.${f}`).join(', ')},
+        minutes_accepted = results_total_base.minutes_accepted + excluded.minutes_accepted,
+        commune_code = excluded.commune_code, province_code = excluded.province_code, updated_at = now()`,
+      totalRows.flatMap((r) => [electionId, r.contest, r.round, r.unit, r.commune, r.province, ...COUNT_FIELDS.map((f) => r.d[f]), r.n]));
     }
     if (next) {
       await exec(t, `insert into results_applied (minutes_id, election_id, contest, round, unit_id, version_id, revision, ${COUNT_FIELDS.join(', ')}, votes, applied_at)
@@ -256,9 +264,12 @@ async function compareAndRepair(t: EntityManager, electionId: string, repair: bo
       where a.version_id is distinct from m.accepted_version_id or a.revision is distinct from m.accepted_revision`, [electionId, electionId]);
     for (const r of appliedDrift) note('applied', r.minutes_id, r.applied, r.accepted);
     if (drift > 0 && repair) {
-      await exec(t, `delete from results_total where election_id = ?`, [electionId]);
-      await exec(t, `insert into results_total (election_id, contest, round, scope_level, scope_code, ${COUNT_FIELDS.join(', ')}, minutes_accepted)
-        select ?, f.* from (${foldTotalsSql()}) f`, [electionId, electionId, electionId]);
+      // Unit rows from the fold (the view derives the other levels); hand corrections at higher levels go.
+      await exec(t, `delete from results_total_base where election_id = ?`, [electionId]);
+      await exec(t, `insert into results_total_base (election_id, contest, round, scope_level, scope_code, commune_code, province_code, ${COUNT_FIELDS.join(', ')}, minutes_accepted)
+        select ?, f.contest, f.round, 'unit', f.scope_code, case when us.parent_level = 'commune' then us.parent_code end, us.province_code,
+          ${COUNT_FIELDS.map((c) => `f.${c}`).join(', ')}, f.minutes_accepted
+        from (${foldTotalsSql()}) f join (${UNIT_SCOPE_SQL}) us on us.unit_id::text = f.scope_code where f.scope_level = 'unit'`, [electionId, electionId, electionId, electionId]);
       await exec(t, `delete from results_candidate_total where election_id = ?`, [electionId]);
       await exec(t, `insert into results_candidate_total (election_id, contest, round, unit_id, candidate_id, votes) select ?, f.* from (${FOLD_CANDIDATES_SQL}) f`, [electionId, electionId]);
       await exec(t, `delete from results_applied where election_id = ?`, [electionId]);

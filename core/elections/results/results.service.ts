@@ -115,34 +115,33 @@ export async function unitOutcomes(em: EntityManager, electionId: string, contes
   const ids = units.map((u) => u.id);
   const idArr = `{${ids.join(',')}}`;
   // Sequential: inside a transaction these share one connection.
-  const [cands, totals, votes, rounds, decisions, progress] = await sequence([
+  const [cands, totals, votes, rounds, decisions, expected, accepted] = await sequence([
     () => loadCandidates(em, ids),
-    () => sql<Counts & { scope_code: string; round: string }>(em, `select scope_code, round, ${COUNT_FIELDS.join(', ')} from results_total
+    // Unit rows are stored (results_total_base); the view's derived levels are not needed here.
+    () => sql<Counts & { scope_code: string; round: string }>(em, `select scope_code, round, ${COUNT_FIELDS.join(', ')} from results_total_base
       where election_id = ? and scope_level = 'unit' and scope_code = any(?::text[])`, [electionId, idArr]),
-    () => sql<{ unit_id: string; round: string; candidate_id: string; votes: string }>(em, `select unit_id, round, candidate_id, votes from results_candidate_total
-      where election_id = ? and unit_id = any(?::uuid[])`, [electionId, idArr]),
+    // One row per unit and round with its candidates' votes as one JSON object: ~1 M candidate rows nationally
+    // would otherwise each become a JS object through the driver (most of the determination time, docs/results.md).
+    () => sql<{ unit_id: string; round: string; votes: Record<string, number | string> }>(em, `select unit_id, round, json_object_agg(candidate_id, votes) as votes
+      from results_candidate_total where election_id = ? and unit_id = any(?::uuid[]) group by unit_id, round`, [electionId, idArr]),
     () => sql<RoundRow>(em, `select unit_id, round, voting_date::text as voting_date, seats, pool from results_round where unit_id = any(?::uuid[])`, [idArr]),
     () => sql<{ unit_id: string; round: string; elected: string[]; reference: string }>(em, `select unit_id, round, elected, reference from results_decision where unit_id = any(?::uuid[])`, [idArr]),
-    () => sql<{ unit_id: string; round: string; expected: number; accepted: number }>(em, `select u.id as unit_id, r.round,
-        coalesce(pa.n, 0)::int as expected, coalesce(ac.n, 0)::int as accepted
-      from electoral_unit u cross join (values ('first'), ('revote'), ('additional')) r(round)
-      left join (select unit_id, count(*) as n from polling_area_unit where unit_id = any(?::uuid[]) group by unit_id) pa on pa.unit_id = u.id
-      left join (select unit_id, round, count(*) as n from count_minutes where unit_id = any(?::uuid[]) and accepted_version_id is not null group by unit_id, round) ac
-        on ac.unit_id = u.id and ac.round = r.round
-      where u.id = any(?::uuid[])`, [idArr, idArr, idArr]),
+    // Progress: polling areas per unit, accepted minutes per unit and round (only the pairs that exist).
+    () => sql<{ unit_id: string; n: number }>(em, `select unit_id, count(*)::int as n from polling_area_unit where unit_id = any(?::uuid[]) group by unit_id`, [idArr]),
+    () => sql<{ unit_id: string; round: string; n: number }>(em, `select unit_id, round, count(*)::int as n from count_minutes
+      where unit_id = any(?::uuid[]) and accepted_version_id is not null group by unit_id, round`, [idArr]),
   ] as const);
   const tKey = (u: string, r: string) => `${u}|${r}`;
   const totalBy = new Map(totals.map((t) => [tKey(t.scope_code, t.round), t]));
   const votesBy = new Map<string, Map<string, number>>();
   for (const v of votes) {
-    const k = tKey(v.unit_id, v.round);
-    const m = votesBy.get(k) ?? new Map();
-    m.set(v.candidate_id, Number(v.votes));
-    votesBy.set(k, m);
+    const obj = typeof v.votes === 'string' ? JSON.parse(v.votes) as Record<string, number> : v.votes;
+    votesBy.set(tKey(v.unit_id, v.round), new Map(Object.entries(obj).map(([c, n]) => [c, Number(n)])));
   }
   const roundBy = new Map(rounds.map((r) => [tKey(r.unit_id, r.round), r]));
   const decisionBy = new Map(decisions.map((d) => [tKey(d.unit_id, d.round), d]));
-  const progressBy = new Map(progress.map((p) => [tKey(p.unit_id, p.round), p]));
+  const expectedBy = new Map(expected.map((p) => [p.unit_id, Number(p.n)]));
+  const acceptedBy = new Map(accepted.map((p) => [tKey(p.unit_id, p.round), Number(p.n)]));
 
   const outcomes: UnitOutcome[] = [];
   // Tallies grouped by contest so each contest's rule applies; first rounds and re-votes are independent of other
@@ -155,8 +154,9 @@ export async function unitOutcomes(em: EntityManager, electionId: string, contes
     const roundOutcome = (round: Round, seats: number, candidateIds: string[]): UnitRoundOutcome => {
       const t = totalBy.get(tKey(unit.id, round));
       const counts = Object.fromEntries(COUNT_FIELDS.map((f) => [f, Number(t?.[f] ?? 0)])) as Counts;
-      const p = progressBy.get(tKey(unit.id, round));
-      const out: UnitRoundOutcome = { round, counts, expected: p?.expected ?? 0, accepted: p?.accepted ?? 0, complete: !!p && p.expected > 0 && p.accepted >= p.expected };
+      const exp = expectedBy.get(unit.id) ?? 0;
+      const acc = acceptedBy.get(tKey(unit.id, round)) ?? 0;
+      const out: UnitRoundOutcome = { round, counts, expected: exp, accepted: acc, complete: exp > 0 && acc >= exp };
       if (!t || out.accepted === 0) return out;
       const vm = votesBy.get(tKey(unit.id, round)) ?? new Map();
       const tally: UnitTally = {

@@ -15,6 +15,7 @@ import { Migration20261129000900ElectionDay } from './20261129000900-election-da
 import { Migration20261129000910Turnout } from './20261129000910-turnout.js';
 import { Migration20261129000920CountMinutes } from './20261129000920-count-minutes.js';
 import { Migration20261129000950Results } from './20261129000950-results.js';
+import { Migration20261129000951ResultsHotRows } from './20261129000951-results-hot-rows.js';
 import { Migration20261129000960ReportBatches } from './20261129000960-report-batches.js';
 
 export const MIGRATIONS: MigrationObject[] = [
@@ -33,5 +34,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000910Turnout', class: Migration20261129000910Turnout },
   { name: 'Migration20261129000920CountMinutes', class: Migration20261129000920CountMinutes },
   { name: 'Migration20261129000950Results', class: Migration20261129000950Results },
+  { name: 'Migration20261129000951ResultsHotRows', class: Migration20261129000951ResultsHotRows },
   { name: 'Migration20261129000960ReportBatches', class: Migration20261129000960ReportBatches },
 ];
