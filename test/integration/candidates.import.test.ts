@@ -155,6 +155,11 @@ describe('idempotent import', () => {
     expect(c).toMatchObject({ occupation: 'Giáo viên', status: 'qualified', allocated: false, council_code: communes[0], filing_body_code: communes[0], nominated_by: 'local', sorted: true });
     const [a] = await sql(em(), `select count(*)::int as n from audit_event where action = 'core.candidate-lists.import' and result = 'success'`);
     expect(a.n).toBeGreaterThanOrEqual(4);
+    // Issue 5 point 7: job payloads (kept in clear in Redis) carry ids only — no name, date of birth or file content.
+    const payloads = await sql<{ payload: Record<string, unknown> }>(em(), `select payload from job_run where election_id = ? and name like '%candidate%'`, [electionId]);
+    expect(payloads.length).toBeGreaterThanOrEqual(3);
+    for (const { payload } of payloads) expect(Object.keys(payload)).toEqual(['runId']);
+    expect(JSON.stringify(payloads)).not.toContain('Trần Thị Mai');
   });
 
   it('a commune official imports only into its commune: a row of another commune is reported OUT_OF_SCOPE', async () => {
