@@ -21,16 +21,27 @@ export const AUDIT_LOCK_KEY = 0x62617563;
  * event becomes visible, with its sequence number, when that transaction commits — and disappears with it on
  * rollback. Returns the event's staging id (audit_pending.id), valid only inside the transaction.
  */
-export async function recordAudit(em: EntityManager, e: AuditInput): Promise<string> {
+export async function recordAudit(em: EntityManager, e: AuditInput, o: { deferSeal?: boolean } = {}): Promise<string> {
   const c = normaliseAuditContent({ ...e, at: new Date() });
+  // deferSeal: the transaction's staged events stay staged at COMMIT (the setting is transaction-local and read by the
+  // commit-time sealer); the caller must call sealPendingAudit() after the commit. Set in the same statement: no round trip.
   const [row] = await sql<{ id: string }>(
     em,
     `insert into audit_pending (at, actor, role, scope, action, target_type, target_id, before, after, result, request_id, ip, user_agent, content_hash)
-     values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?) returning id::text as id`,
+     select ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?${o.deferSeal ? ` from (select set_config('baucu.audit_defer', 'on', true)) d` : ''} returning id::text as id`,
     [c.at, c.actor, c.role, c.scope, c.action, c.targetType, c.targetId, jsonParam(c.before), jsonParam(c.after), c.result,
       c.requestId, c.ip, c.userAgent, contentHash(c)],
   );
   return row.id;
+}
+
+/**
+ * Chains every committed staged event (one lock, one flush for the batch; migration 20261129000970) and returns how
+ * many it chained. Call it outside any transaction, after committing a transaction that recorded with deferSeal.
+ */
+export async function sealPendingAudit(em: EntityManager): Promise<number> {
+  const [row] = await sql<{ n: number }>(em.fork(), `select audit_seal_pending() as n`);
+  return Number(row?.n ?? 0);
 }
 
 function jsonParam(v: unknown): string | null {

@@ -6,6 +6,7 @@ import type { Logger } from '../shared/logger.js';
 import { canonicalAt } from './audit-hash.js';
 import { checkpointMessage, verifySignature, type AuditKeys } from './checkpoint-key.js';
 import { verifyAuditChain, withRawConnection, type Queryable } from './verify.js';
+import { sealPendingAudit } from './audit.service.js';
 
 export const AUDIT_CHECKPOINT_JOB = 'core.audit.checkpoint';
 /**
@@ -31,6 +32,8 @@ export type CheckpointOutcome =
 export async function writeCheckpoint(em: EntityManager, keys: AuditKeys, opts: { now?: () => Date; log?: Logger } = {}): Promise<CheckpointOutcome> {
   const signer = keys.signer;
   if (!signer) throw new Error('audit: no checkpoint signing key');
+  // Events a crash left staged after their commit (deferred sealing) are chained first, so the checkpoint covers them.
+  await sealPendingAudit(em);
   const { from, result } = await withRawConnection(em, async (db) => {
     const from = await lastGenuineCheckpoint(db, keys);
     return { from, result: await verifyAuditChain(db, { keys: keys.verifiers, from }) };

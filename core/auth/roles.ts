@@ -78,6 +78,8 @@ export const CORE_PERMISSIONS: PermissionDef[] = [
   { id: 'core.results.view', level: 'polling-area', titleKey: 'results.perm.view', roles: ALL },
   { id: 'core.results.manage', level: 'commune', titleKey: 'results.perm.manage', roles: MANAGERS },
   { id: 'core.results.publish', level: 'nation', titleKey: 'results.perm.publish', roles: ['nec-official'] },
+  // Rule 29: only the NEC decides whether an NA unit short of winners holds an additional election.
+  { id: 'core.results.nec-decide', level: 'nation', titleKey: 'results.perm.nec_decide', roles: ['nec-official'] },
   // Turnout (docs/turnout.md): read on the place; reported on the polling area by its team, or on its behalf by the
   // commune and the levels above (recorded as on_behalf). Boards and observers read only.
   { id: 'core.turnout.view', level: 'polling-area', titleKey: 'turnout.perm.view', roles: ALL },

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Policy, Target, Decision } from '../auth/policy.js';
 import { describeVia, type Actor } from '../auth/actor.js';
-import { recordAudit } from '../audit/audit.service.js';
+import { recordAudit, sealPendingAudit } from '../audit/audit.service.js';
 import { AppException, appError, type AppError, type FieldIssue, type Result } from '../shared/result.js';
 
 export interface ActionContext {
@@ -167,10 +167,13 @@ export function mountAction<I>(router: Router, d: PipelineDeps, def: ActionDef<I
       await recordAudit(em, {
         actor: req.scope.actor.id, ...describeVia(decision?.allowed ? decision.via : undefined), action: def.id, result: 'success',
         targetType: r.value.targetType ?? target.type, targetId: r.value.targetId ?? target.code, before: r.value.before, after: r.value.after, ...auditMeta(req),
-      });
+      }, { deferSeal: true });
     }).catch((e) => {
       if (e !== ROLLBACK) throw e;
     });
+    // The events stayed staged at COMMIT: chain them (with whatever else is staged) before answering, so the answer
+    // never precedes its audit event. A failure here leaves them staged for the next seal: the write itself stands.
+    if (outcome) await sealPendingAudit(req.scope.em).catch((e) => req.log?.error?.({ err: e }, 'audit seal deferred'));
     if (refusal) {
       await auditRefusal(req, def.id, 'rejected', target, { code: refusal.code, details: refusal.details?.map((x) => ({ field: x.field, row: x.row, code: x.code })) }, decision);
       throw new AppException(refusal);

@@ -1,7 +1,8 @@
 // Determination on the aggregates (issue 7 points 2–3): builds each unit's tally per round from results_total and
 // results_candidate_total, runs determination.ts (the same code path as the results tool), combines the rounds of
 // a unit as the law says (a re-vote replaces the first round; an additional election adds winners to the first
-// round's), applies recorded tie decisions (rule 28) and answers rule 31 for a province.
+// round's), applies recorded tie decisions (rule 28) and the NEC's decision on an NA additional election (rule 29),
+// and answers rule 31 for a province.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AdditionalElectionRule, ContestTypeDef } from '../../plugin-api/contest-type.js';
 import { sql } from '../../persistence/db.js';
@@ -44,10 +45,23 @@ export interface UnitRoundOutcome {
   decided?: { elected: string[]; reference: string };
 }
 
+/** Rule 29: the NEC's decision on an NA unit that ended with fewer winners than seats. */
+export interface NecDecision {
+  decision: 'hold' | 'not-hold';
+  reference_number: string;
+  /** YYYY-MM-DD. */
+  reference_date: string;
+  note: string | null;
+  decided_by: string;
+  decided_at: Date;
+}
+
 /** A unit's outcome over its rounds. */
 export interface UnitOutcome {
   unit: UnitMeta;
   rounds: UnitRoundOutcome[];
+  /** The NEC's recorded decision on an additional election (NA units only, rule 29). */
+  necDecision?: NecDecision;
   /** The status after combining the rounds; 'counting' while the deciding round still lacks minutes. */
   status: UnitStatus | 'counting';
   elected: string[];
@@ -115,7 +129,7 @@ export async function unitOutcomes(em: EntityManager, electionId: string, contes
   const ids = units.map((u) => u.id);
   const idArr = `{${ids.join(',')}}`;
   // Sequential: inside a transaction these share one connection.
-  const [cands, totals, votes, rounds, decisions, expected, accepted] = await sequence([
+  const [cands, totals, votes, rounds, decisions, expected, accepted, necDecisions] = await sequence([
     () => loadCandidates(em, ids),
     // Unit rows are stored (results_total_base); the view's derived levels are not needed here.
     () => sql<Counts & { scope_code: string; round: string }>(em, `select scope_code, round, ${COUNT_FIELDS.join(', ')} from results_total_base
@@ -130,6 +144,8 @@ export async function unitOutcomes(em: EntityManager, electionId: string, contes
     () => sql<{ unit_id: string; n: number }>(em, `select unit_id, count(*)::int as n from polling_area_unit where unit_id = any(?::uuid[]) group by unit_id`, [idArr]),
     () => sql<{ unit_id: string; round: string; n: number }>(em, `select unit_id, round, count(*)::int as n from count_minutes
       where unit_id = any(?::uuid[]) and accepted_version_id is not null group by unit_id, round`, [idArr]),
+    () => sql<NecDecision & { unit_id: string }>(em, `select unit_id, decision, reference_number, reference_date::text as reference_date, note, decided_by, decided_at
+      from results_nec_decision where unit_id = any(?::uuid[])`, [idArr]),
   ] as const);
   const tKey = (u: string, r: string) => `${u}|${r}`;
   const totalBy = new Map(totals.map((t) => [tKey(t.scope_code, t.round), t]));
@@ -142,6 +158,7 @@ export async function unitOutcomes(em: EntityManager, electionId: string, contes
   const decisionBy = new Map(decisions.map((d) => [tKey(d.unit_id, d.round), d]));
   const expectedBy = new Map(expected.map((p) => [p.unit_id, Number(p.n)]));
   const acceptedBy = new Map(accepted.map((p) => [tKey(p.unit_id, p.round), Number(p.n)]));
+  const necBy = new Map(necDecisions.map(({ unit_id, ...d }) => [unit_id, d as NecDecision]));
 
   const outcomes: UnitOutcome[] = [];
   // Tallies grouped by contest so each contest's rule applies; first rounds and re-votes are independent of other
@@ -204,7 +221,11 @@ export async function unitOutcomes(em: EntityManager, electionId: string, contes
         status = 'revote-required'; // unreachable: a re-vote counts whatever the turnout (rule 30)
       }
     }
-    outcomes.push({ unit, rounds, status, elected: [...elected], seatsFilled: elected.size });
+    // Rule 29: the NEC decided not to hold an additional election — the shortfall is final, the seats stay vacant.
+    // (A decision to hold one opened the additional round, so the unit is already counting that round.)
+    const nec = necBy.get(unit.id);
+    if (nec?.decision === 'not-hold' && status === 'additional-election-for-nec-decision') status = 'seats-unfilled';
+    outcomes.push({ unit, rounds, status, elected: [...elected], seatsFilled: elected.size, ...(nec ? { necDecision: nec } : {}) });
   }
   return outcomes;
 }

@@ -16,7 +16,9 @@ import { Migration20261129000910Turnout } from './20261129000910-turnout.js';
 import { Migration20261129000920CountMinutes } from './20261129000920-count-minutes.js';
 import { Migration20261129000950Results } from './20261129000950-results.js';
 import { Migration20261129000951ResultsHotRows } from './20261129000951-results-hot-rows.js';
+import { Migration20261129000952ResultsNecDecision } from './20261129000952-results-nec-decision.js';
 import { Migration20261129000960ReportBatches } from './20261129000960-report-batches.js';
+import { Migration20261129000970AuditBatchSeal } from './20261129000970-audit-batch-seal.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000100Kernel', class: Migration20261129000100Kernel },
@@ -35,5 +37,7 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000920CountMinutes', class: Migration20261129000920CountMinutes },
   { name: 'Migration20261129000950Results', class: Migration20261129000950Results },
   { name: 'Migration20261129000951ResultsHotRows', class: Migration20261129000951ResultsHotRows },
+  { name: 'Migration20261129000952ResultsNecDecision', class: Migration20261129000952ResultsNecDecision },
   { name: 'Migration20261129000960ReportBatches', class: Migration20261129000960ReportBatches },
+  { name: 'Migration20261129000970AuditBatchSeal', class: Migration20261129000970AuditBatchSeal },
 ];
