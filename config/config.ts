@@ -49,6 +49,10 @@ export const configSchema = z.object({
   ROLE: z.preprocess(emptyToUndefined, z.enum(['all', 'web', 'worker']).default('all')),
   /** Worker concurrency for generic jobs. */
   WORKER_CONCURRENCY: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(64).default(4)),
+  /** ROLE=web only: how many web processes share the port (node:cluster); one per core is typical (WEB_PROCESSES). */
+  WEB_PROCESSES: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(64).default(1)),
+  /** IANA time zone in which report schedules' cron patterns are evaluated (BullMQ `tz`) and next runs are shown. */
+  SCHEDULE_TIMEZONE: z.preprocess(emptyToUndefined, z.string().refine(isTimeZone, 'không phải múi giờ IANA / not an IANA time zone (e.g. Asia/Ho_Chi_Minh)').default('Asia/Ho_Chi_Minh')),
   /**
    * The address people reach the application at (scheme, host, optional port and path, no query): printed documents
    * carry a QR code and a link to `<PUBLIC_BASE_URL>/v/<code>` so a paper copy can be checked (docs/reports.md).
@@ -70,6 +74,16 @@ export const configSchema = z.object({
     (v) => v.split(',').every((k) => decodeKey32(k.trim()) !== undefined), KEY32_MESSAGE).optional()),
 });
 
+/** True for a time zone Intl knows ("Asia/Ho_Chi_Minh", "UTC"). */
+function isTimeZone(v: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: v });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export type RawConfig = z.infer<typeof configSchema>;
 
 export interface Config {
@@ -87,6 +101,10 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   role: 'all' | 'web' | 'worker';
   workerConcurrency: number;
+  /** ROLE=web: number of clustered web processes (WEB_PROCESSES). */
+  webProcesses: number;
+  /** Time zone of report schedules (SCHEDULE_TIMEZONE). */
+  scheduleTimezone: string;
   /** PUBLIC_BASE_URL without a trailing slash ("https://baucu.example.vn"). */
   publicBaseUrl: string;
   autoImportReference: boolean;
@@ -133,6 +151,8 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
     logLevel: c.LOG_LEVEL,
     role: c.ROLE,
     workerConcurrency: c.WORKER_CONCURRENCY,
+    webProcesses: c.WEB_PROCESSES,
+    scheduleTimezone: c.SCHEDULE_TIMEZONE,
     publicBaseUrl: c.PUBLIC_BASE_URL.replace(/\/+$/, ''),
     autoImportReference: c.AUTO_IMPORT_REFERENCE === 'true',
     nodeEnv: c.NODE_ENV,

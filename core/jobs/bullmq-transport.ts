@@ -58,7 +58,7 @@ export class BullmqTransport implements JobTransport {
     // The scheduled job carries no run id: the worker creates the job_run row when it sees `scheduled: true`.
     await this.queue.upsertJobScheduler(
       spec.id,
-      spec.cron ? { pattern: spec.cron } : { every: spec.every! },
+      spec.cron ? { pattern: spec.cron, ...(spec.tz ? { tz: spec.tz } : {}) } : { every: spec.every! },
       { name: spec.job, data: { scheduled: true, scheduleId: spec.id, payload: spec.payload } },
     );
   }

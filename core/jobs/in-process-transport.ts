@@ -71,7 +71,7 @@ export class InProcessTransport implements JobTransport {
       this.timers.set(spec.id, { timer, spec, next: Date.now() + spec.every });
     } else if (spec.cron) {
       const arm = () => {
-        const next = CronExpressionParser.parse(spec.cron!).next().getTime();
+        const next = CronExpressionParser.parse(spec.cron!, spec.tz ? { tz: spec.tz } : {}).next().getTime();
         const timer = setTimeout(() => {
           void fire();
           arm();

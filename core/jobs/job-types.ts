@@ -34,6 +34,8 @@ export interface ScheduleSpec {
   job: string;
   every?: number;
   cron?: string;
+  /** IANA time zone the cron pattern is evaluated in (BullMQ `tz`); default the process's. */
+  tz?: string;
   payload: Record<string, unknown>;
 }
 

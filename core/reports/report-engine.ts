@@ -17,7 +17,7 @@ import { CORE_OWNER, type PluginRegistry } from '../plugin-host/registry.js';
 import { REPORT_FORMATS, type ReportContext, type ReportDef, type ReportFormat, type ReportTarget } from '../plugin-api/index.js';
 import { ChromiumMissingError } from './browser-pool.js';
 import { PDF_MIME, placeDateText, vnDate, type ReportRenderer } from './render.service.js';
-import { CSV_MIME, XLSX_MIME, printCell, toCsv, toXlsx, type TableSpec } from './tabular.js';
+import { CSV_MIME, XLSX_MIME, documentCsv, documentXlsx, printCell, toCsv, toXlsx, type DocumentSpec, type TableSpec } from './tabular.js';
 import { allocateVerifyCode, verifyMark } from './verify.js';
 
 export const GENERATE_JOB = 'core.reports.generate';
@@ -30,6 +30,15 @@ export interface CoreReportContext extends ReportContext {
 }
 
 export type AnyReportDef = ReportDef<any, any, any, any>;
+
+/**
+ * A core report whose XLSX/CSV is a document rather than one table of `columns`: a heading and several typed tables
+ * (the official forms, core/reports/forms/form-tabular.ts). Core only: the plugin API keeps `columns`.
+ */
+export interface DocumentReportDef extends AnyReportDef {
+  document?(params: any, data: any, ctx: CoreReportContext & { documentId: string }): DocumentSpec;
+}
+const documentOf = (def: AnyReportDef) => (def as DocumentReportDef).document;
 
 export interface RegisteredReportDef {
   /** 'core' or the plugin id. */
@@ -58,7 +67,8 @@ export class ReportRegistry {
       const existing = this.defs.get(def.id);
       if (existing) throw new Error(`Report registry: duplicate report "${def.id}" (already declared by "${existing.owner}")`);
       if (!def.formats.length || def.formats.some((f) => !REPORT_FORMATS.includes(f))) throw new Error(`Report registry: report "${def.id}" has bad formats`);
-      if ((def.formats.some((f) => f !== 'pdf') || !def.template) && !def.columns?.length) {
+      const needsTable = (def.formats.some((f) => f !== 'pdf') && !documentOf(def)) || !def.template;
+      if (needsTable && !def.columns?.length) {
         throw new Error(`Report registry: report "${def.id}" needs columns for XLSX, CSV or the generic PDF table`);
       }
       this.defs.set(def.id, { owner, def });
@@ -183,6 +193,10 @@ export function generateReport(d: GenerateJobDeps) {
         bytes = await d.renderer.pdf(def.template ?? GENERIC_TABLE_TEMPLATE, view, {
           title, lang: 'vi', verify: await verifyMark(d.publicBaseUrl, verifyCode),
         });
+      } else if (documentOf(def)) {
+        const doc = documentOf(def)!(params, data, { ...(rctx as CoreReportContext), documentId: artefactId });
+        const spec: DocumentSpec = { ...doc, note: doc.note ?? tableNote(d, artefactId), created: doc.created ?? d.clock.now() };
+        bytes = payload.format === 'xlsx' ? await documentXlsx(spec) : documentCsv(spec);
       } else {
         const spec = tableSpec(d, def, title, data, artefactId);
         bytes = payload.format === 'xlsx' ? await toXlsx(spec) : toCsv(spec);
@@ -236,11 +250,17 @@ function tableSpec(d: { i18n: I18n; clock: Clock }, def: AnyReportDef, title: st
   const now = d.clock.now();
   return {
     title,
-    note: d.i18n.t('vi', 'reports.engine.table_note', { date: new Intl.DateTimeFormat('vi-VN', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Asia/Ho_Chi_Minh' }).format(now), id: documentId }),
+    note: tableNote(d, documentId),
     columns: columns.map((c) => ({ header: d.i18n.t('vi', c.headerKey), type: c.type, width: c.width })),
     rows: rows.map((r) => columns.map((c) => c.value(r))),
     created: now,
   };
+}
+
+/** "Tạo lúc … — mã tài liệu …": the line under the title of an XLSX. */
+function tableNote(d: { i18n: I18n; clock: Clock }, documentId: string): string {
+  const date = new Intl.DateTimeFormat('vi-VN', { dateStyle: 'short', timeStyle: 'short', timeZone: 'Asia/Ho_Chi_Minh' }).format(d.clock.now());
+  return d.i18n.t('vi', 'reports.engine.table_note', { date, id: documentId });
 }
 
 /** View model of the generic table document (views/reports/report-table.hbs): every cell already formatted. */

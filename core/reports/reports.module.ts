@@ -48,7 +48,7 @@ export function createReportsModule(d: KernelDeps, plugins?: PluginRegistry): Re
   const verify = verifyRoutes();
   // Mounted before the request route POST /reports/:reportId, which would otherwise take /reports/batches.
   const batches = batchRoutes({ jobs: d.jobs, registry, pipeline: d.access.pipeline, scopes: d.access.scopes });
-  const schedules = scheduleRoutes({ jobs: d.jobs, registry, pipeline: d.access.pipeline, scopes: d.access.scopes, clock: d.clock });
+  const schedules = scheduleRoutes({ jobs: d.jobs, registry, pipeline: d.access.pipeline, scopes: d.access.scopes, clock: d.clock, timeZone: d.config.scheduleTimezone });
   return {
     id: 'reports',
     messages: { vi: { ...REPORT_MESSAGES.vi, ...FORM_MESSAGES.vi }, en: { ...REPORT_MESSAGES.en, ...FORM_MESSAGES.en } },
@@ -62,7 +62,7 @@ export function createReportsModule(d: KernelDeps, plugins?: PluginRegistry): Re
     },
     // In-process timers do not survive a restart, and a BullMQ upsert is idempotent: arm every active schedule.
     start: async () => {
-      if (d.runsWorker) await syncSchedules(d.orm.em.fork(), d.jobs, log);
+      if (d.runsWorker) await syncSchedules(d.orm.em.fork(), d.jobs, log, d.config.scheduleTimezone);
     },
     routes: (render) => Router().use(batches(render), schedules(render), dashboardRoutes({ pipeline: d.access.pipeline })(render), reports(render), verify(render)),
     pool,

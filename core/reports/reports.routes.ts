@@ -22,6 +22,7 @@ import type { ArtefactRow, ReportRenderer } from './render.service.js';
 import { vnDate } from './render.service.js';
 import { GENERATE_JOB, reportContext, reportSlug, type RegisteredReportDef, type ReportRegistry } from './report-engine.js';
 import { formatVerifyCode } from './verify.js';
+import { itemTarget, listElections, listSlots, pickerOf, pickerScope, placeLevels, searchAreas, searchPlaces, searchUnits, type PickerItem, type PickerKind, type PickerScope, type PlaceLevel } from './pickers.js';
 
 export interface ReportRouteDeps {
   jobs: JobService;
@@ -61,6 +62,17 @@ const SCOPE_SQL = `coalesce(a.scope_path, case when a.params->>'provinceCode' is
   then array['nation:VN', 'province:' || (a.params->>'provinceCode')] else array['nation:VN'] end)`;
 
 const validAt = `valid_from <= ?::date and (valid_to is null or valid_to > ?::date)`;
+/** Items put in a picker's list with the page (the rest come from the search endpoint as the person types). */
+const PREFILL = 400;
+/** Items a picker search returns. */
+const SEARCH_LIMIT = 20;
+const pickerQuery = z.object({
+  report: z.string().max(160),
+  q: z.string().max(100).optional(),
+  field: z.string().max(40).optional(),
+  electionId: z.preprocess((v) => (v === '' ? undefined : v), uuid.optional()),
+  contest: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['national-assembly', 'provincial-council', 'commune-council']).optional()),
+});
 const blankToUndefined = (v: unknown) => (typeof v === 'string' ? (v.trim() === '' ? undefined : v.trim()) : v);
 
 /** A parsed report request. */
@@ -128,10 +140,53 @@ export function reportsRoutes(d: ReportRouteDeps) {
       return { all: false, codes };
     }
 
+    /**
+     * A picker's field on the request form: elections and report times as selects; places, units and areas as a text
+     * input with a <datalist> (accent-free words in each label, so "ha noi" matches without JavaScript) that the
+     * search endpoint refills as the person types. Lists are limited to the actor's scope for the permission.
+     */
+    async function pickerField(req: Request, def: RegisteredReportDef['def'], f: RegisteredReportDef['def']['fields'][number], kind: PickerKind, cache: Map<string, unknown>) {
+      const em = req.scope.em;
+      const perm = policy.permission(def.permission);
+      const scope = pickerScope(req.scope.actor.assignments, perm?.roles ?? []);
+      const memo = async <T>(key: string, load: () => Promise<T>): Promise<T> => {
+        const k = `${def.permission}|${key}`;
+        if (!cache.has(k)) cache.set(k, await load());
+        return cache.get(k) as T;
+      };
+      const elections = await memo('elections', () => listElections(em, scope));
+      let items: PickerItem[] = [];
+      let levels: PlaceLevel[] | undefined;
+      if (kind === 'election') items = elections;
+      else if (kind === 'slot') items = await memo('slots', () => listSlots(em));
+      else if (kind === 'place') {
+        const accepted = placeLevels(def.params, f.name);
+        levels = accepted;
+        // Nation-wide: the 34 provinces with the page, the 3,321 communes through the search.
+        const prefill = scope.all ? accepted.filter((l) => l !== 'commune') : accepted;
+        items = await memo(`place:${accepted.join(',')}`, () => searchPlaces(em, scope, { levels: prefill.length ? prefill : accepted, limit: PREFILL }));
+      } else if (elections[0]) {
+        const electionId = elections[0].value;
+        // Nation-wide there are thousands: a first page with the form, the rest through the search.
+        const limit = scope.all ? SEARCH_LIMIT * 3 : PREFILL;
+        items = await memo(`${kind}:${electionId}`, () => (kind === 'unit' ? searchUnits(em, scope, { electionId, limit }) : searchAreas(em, scope, { electionId, limit })));
+      }
+      const slug = reportSlug(def.id);
+      return {
+        picker: kind,
+        listed: kind === 'place' || kind === 'unit' || kind === 'area',
+        items: items.map((i) => ({ ...i, listLabel: i.key ? `${i.label} · ${i.key}` : i.label })),
+        levels: levels?.join(' '),
+        searchUrl: `/reports/pickers/${kind}?report=${encodeURIComponent(slug)}&field=${encodeURIComponent(f.name)}`,
+        placeholderKey: `reports.picker.placeholder.${kind === 'place' ? (levels?.includes('commune') ? 'place' : 'province') : kind}`,
+      };
+    }
+
     /** The request forms of the reports whose permission one of the actor's roles holds. */
     async function requestForms(req: Request) {
       const roles = new Set(req.scope.actor.assignments.map((a) => a.role));
       const provincesBy = new Map<string, Awaited<ReturnType<typeof allowedProvinces>>>();
+      const pickerCache = new Map<string, unknown>();
       const forms = [];
       let treeEmpty = false;
       for (const { def } of d.registry.list()) {
@@ -146,11 +201,17 @@ export function reportsRoutes(d: ReportRouteDeps) {
           provinces = allowed.codes;
         }
         const slug = reportSlug(def.id);
+        const fields = [];
+        for (const f of def.fields) {
+          const inputId = `${slug.replace(/[^a-z0-9]+/g, '-')}-${f.name}`;
+          const kind = pickerOf(f);
+          fields.push({ ...f, inputId, listId: `${inputId}-list`, provinces: f.kind === 'province' ? provinces : undefined, ...(kind ? await pickerField(req, def, f, kind, pickerCache) : {}) });
+        }
         forms.push({
           slug,
           htmlId: slug.replace(/[^a-z0-9]+/g, '-'),
           titleKey: def.titleKey,
-          fields: def.fields.map((f) => ({ ...f, inputId: `${slug.replace(/[^a-z0-9]+/g, '-')}-${f.name}`, provinces: f.kind === 'province' ? provinces : undefined })),
+          fields,
           formats: def.formats.map((f, i) => ({ value: f, label: f.toUpperCase(), first: i === 0 })),
         });
       }
@@ -198,6 +259,40 @@ export function reportsRoutes(d: ReportRouteDeps) {
         forms,
         treeEmpty: treeEmpty && !forms.length,
       }, { title: req.scope.t('reports.title'), nav: 'reports' });
+    });
+
+    /**
+     * GET /reports/pickers/:kind?report=&q=&field=&electionId=&contest= → { items: [{ value, label, key }] }: what the
+     * actor may pick for that report, matching q without accents ("ha noi" → "Hà Nội"). Every item is checked with
+     * the policy; the request itself is authorised again when the form is sent.
+     */
+    r.get('/reports/pickers/:kind', async (req: Request, res: Response) => {
+      if (req.scope.actor.kind === 'anonymous') return res.status(401).json({ error: 'UNAUTHENTICATED' });
+      const kind = String(req.params.kind) as PickerKind;
+      const parsed = pickerQuery.safeParse(req.query);
+      const entry = parsed.success ? d.registry.resolve(parsed.data.report) : undefined;
+      if (!parsed.success || !entry || !['election', 'place', 'unit', 'area', 'slot'].includes(kind)) return res.status(400).json({ error: 'INVALID_INPUT' });
+      const { q, field, electionId, contest } = parsed.data;
+      const def = entry.def;
+      const perm = policy.permission(def.permission);
+      const scope: PickerScope = pickerScope(req.scope.actor.assignments, perm?.roles ?? []);
+      const em = req.scope.em;
+      let items: PickerItem[] = [];
+      if (kind === 'election') items = await listElections(em, scope);
+      else if (kind === 'slot') items = await listSlots(em, electionId);
+      else if (kind === 'place') {
+        const levels = placeLevels(def.params, field && def.fields.some((f) => f.name === field) ? field : (def.fields.find((f) => pickerOf(f) === 'place')?.name ?? 'code'));
+        items = await searchPlaces(em, scope, { q, levels, limit: SEARCH_LIMIT });
+      } else if (electionId && (!scope.elections || scope.elections.includes(electionId))) {
+        items = kind === 'unit' ? await searchUnits(em, scope, { electionId, contest, q, limit: SEARCH_LIMIT }) : await searchAreas(em, scope, { electionId, q, limit: SEARCH_LIMIT });
+      }
+      if (kind === 'place' || kind === 'unit' || kind === 'area') {
+        const allowed: PickerItem[] = [];
+        for (const i of items) if ((await policy.decide(em, req.scope.actor.assignments, def.permission, itemTarget(kind, i.value, electionId))).allowed) allowed.push(i);
+        items = allowed;
+      }
+      res.setHeader('Cache-Control', 'private, no-store');
+      res.json({ items });
     });
 
     mountAction(r, d.pipeline, {

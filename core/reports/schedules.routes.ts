@@ -14,7 +14,7 @@ import { appError, err, ok } from '../shared/result.js';
 import type { TreeLevel } from '../plugin-api/index.js';
 import type { ReportRegistry } from './report-engine.js';
 import { VIEW_PERMISSION } from './reports.routes.js';
-import { nextRun, scheduleSpec, schedulerId, validCron, type ScheduleRow } from './schedules.js';
+import { DEFAULT_SCHEDULE_TZ, nextRun, scheduleSpec, schedulerId, validCron, zonedText, type ScheduleRow } from './schedules.js';
 
 export interface ScheduleRouteDeps {
   jobs: JobService;
@@ -22,6 +22,8 @@ export interface ScheduleRouteDeps {
   pipeline: PipelineDeps;
   scopes: ScopeResolver;
   clock: Clock;
+  /** SCHEDULE_TIMEZONE: cron patterns are evaluated, and run times shown, in this zone. */
+  timeZone?: string;
 }
 
 /** Parameter names the schedule form offers; only those the chosen report declares are used. */
@@ -45,6 +47,7 @@ function rowTarget(s: Pick<ScheduleRow, 'scope_path' | 'election_id'>): Target {
 }
 
 export function scheduleRoutes(d: ScheduleRouteDeps) {
+  const tz = d.timeZone ?? DEFAULT_SCHEDULE_TZ;
   /** The report's parameters from the form: zod of the report decides; errors name the field. */
   function parse(i: CreateInput) {
     const entry = d.registry.resolve(i.reportId);
@@ -84,17 +87,22 @@ export function scheduleRoutes(d: ScheduleRouteDeps) {
       for (const s of rows) {
         if (!(await policy.decide(req.scope.em, req.scope.actor.assignments, VIEW_PERMISSION, rowTarget(s))).allowed) continue;
         const entry = d.registry.get(s.report_id);
+        const next = nextRun(s, now, known.get(schedulerId(s.id)), tz);
         schedules.push({
           ...s,
           titleKey: entry?.def.titleKey ?? s.report_id,
           paramsText: Object.entries(s.params).map(([k, v]) => `${k}=${String(v)}`).join(', '),
           patternText: s.cron ? s.cron : req.scope.t('reports.schedule.every_n', { n: s.every_minutes! }),
-          next: nextRun(s, now, known.get(schedulerId(s.id))),
+          next,
+          nextText: next ? zonedText(next, tz) : undefined,
+          nextIso: next?.toISOString(),
+          lastText: s.last_run_at ? zonedText(new Date(s.last_run_at), tz) : undefined,
+          lastIso: s.last_run_at ? new Date(s.last_run_at).toISOString() : undefined,
           active: s.status === 'active',
         });
       }
       const reports = d.registry.list().map(({ def }) => ({ id: def.id, titleKey: def.titleKey }));
-      render(req, res, 'reports/schedules', { schedules, reports, paramNames: PARAM_NAMES }, { title: req.scope.t('reports.schedule.title'), nav: 'reports' });
+      render(req, res, 'reports/schedules', { schedules, reports, paramNames: PARAM_NAMES, timeZone: tz }, { title: req.scope.t('reports.schedule.title'), nav: 'reports' });
     });
 
     mountAction(r, d.pipeline, {
@@ -117,7 +125,7 @@ export function scheduleRoutes(d: ScheduleRouteDeps) {
         await exec(ctx.em, `insert into report_schedule (id, election_id, report_id, format, params, cron, every_minutes, scope_path, created_by)
           values (?, ?, ?, ?, ?::jsonb, ?, ?, string_to_array(?, ','), ?)`,
           [id, electionId, p.value.def.id, p.value.format, JSON.stringify(p.value.params), i.cron ?? null, i.everyMinutes ?? null, chain.map((n) => `${n.type}:${n.code}`).join(','), ctx.actor.id]);
-        const spec = scheduleSpec({ id, cron: i.cron ?? null, every_minutes: i.everyMinutes ?? null });
+        const spec = scheduleSpec({ id, cron: i.cron ?? null, every_minutes: i.everyMinutes ?? null }, tz);
         return ok({ targetType: 'report_schedule', targetId: id, after: { reportId: p.value.def.id, params: p.value.params, format: p.value.format, cron: i.cron ?? null, everyMinutes: i.everyMinutes ?? null },
           redirect: '/reports/schedules', afterCommit: () => d.jobs.upsertSchedule(spec) });
       },
@@ -141,7 +149,7 @@ export function scheduleRoutes(d: ScheduleRouteDeps) {
           if (!s) return err(appError('NOT_FOUND', 'reports.schedule.not_found', 404));
           if (verb === 'delete') await exec(ctx.em, `delete from report_schedule where id = ?`, [i.id]);
           else await exec(ctx.em, `update report_schedule set status = ?, updated_at = now() where id = ?`, [verb === 'pause' ? 'paused' : 'active', i.id]);
-          const spec = scheduleSpec(s);
+          const spec = scheduleSpec(s, tz);
           return ok({ targetType: 'report_schedule', targetId: i.id, before: { status: s.status }, after: { status: verb === 'delete' ? 'deleted' : verb === 'pause' ? 'paused' : 'active' },
             redirect: '/reports/schedules', afterCommit: () => (verb === 'resume' ? d.jobs.upsertSchedule(spec) : d.jobs.removeSchedule(spec.id)) });
         },

@@ -12,6 +12,8 @@ import type { Logger } from '../shared/logger.js';
 import { generateReport, type GenerateJobDeps } from './report-engine.js';
 
 export const SCHEDULED_JOB = 'core.reports.scheduled';
+/** Cron patterns are read in Vietnam time unless SCHEDULE_TIMEZONE says otherwise (config/config.ts). */
+export const DEFAULT_SCHEDULE_TZ = 'Asia/Ho_Chi_Minh';
 export const schedulerId = (id: string) => `core.reports.schedule:${id}`;
 
 export interface ScheduleRow {
@@ -43,31 +45,42 @@ export function validCron(pattern: string): boolean {
   }
 }
 
-export function scheduleSpec(s: Pick<ScheduleRow, 'id' | 'cron' | 'every_minutes'>): ScheduleSpec {
-  return { id: schedulerId(s.id), job: SCHEDULED_JOB, ...(s.cron ? { cron: s.cron } : { every: s.every_minutes! * 60_000 }), payload: { scheduleId: s.id } };
+/** The transport's scheduler of a schedule; a cron pattern is evaluated in `tz` ("0 8 * * *" = 08:00 Vietnam time). */
+export function scheduleSpec(s: Pick<ScheduleRow, 'id' | 'cron' | 'every_minutes'>, tz: string = DEFAULT_SCHEDULE_TZ): ScheduleSpec {
+  return { id: schedulerId(s.id), job: SCHEDULED_JOB, ...(s.cron ? { cron: s.cron, tz } : { every: s.every_minutes! * 60_000 }), payload: { scheduleId: s.id } };
 }
 
-/** The next firing: from the transport when it knows (BullMQ), else computed from the pattern or the interval. */
-export function nextRun(s: ScheduleRow, now: Date, known?: number): Date | undefined {
+/**
+ * The next firing: from the transport when it knows (BullMQ), else computed from the pattern (in `tz`) or the
+ * interval.
+ */
+export function nextRun(s: Pick<ScheduleRow, 'status' | 'cron' | 'every_minutes' | 'last_run_at' | 'created_at'>, now: Date, known?: number, tz: string = DEFAULT_SCHEDULE_TZ): Date | undefined {
   if (s.status !== 'active') return undefined;
   if (known) return new Date(known);
-  if (s.cron) return CronExpressionParser.parse(s.cron, { currentDate: now }).next().toDate();
+  if (s.cron) return CronExpressionParser.parse(s.cron, { currentDate: now, tz }).next().toDate();
   const step = s.every_minutes! * 60_000;
   const from = (s.last_run_at ?? s.created_at).getTime();
   return new Date(from + Math.max(1, Math.ceil((now.getTime() - from) / step)) * step);
 }
 
 /** Upserts every active schedule with the transport (at start: in-process timers do not survive a restart). */
-export async function syncSchedules(em: EntityManager, jobs: JobService, log: Logger): Promise<number> {
+export async function syncSchedules(em: EntityManager, jobs: JobService, log: Logger, tz: string = DEFAULT_SCHEDULE_TZ): Promise<number> {
   const rows = await sql<ScheduleRow>(em, `select * from report_schedule where status = 'active'`);
   for (const s of rows) {
     try {
-      await jobs.upsertSchedule(scheduleSpec(s));
+      await jobs.upsertSchedule(scheduleSpec(s, tz));
     } catch (e) {
       log.error({ err: String(e), schedule: s.id }, 'report schedule not armed');
     }
   }
   return rows.length;
+}
+
+/** "29/11/2026 08:00" in `tz` — how the schedule page shows a run time, with the zone named beside it. */
+export function zonedText(d: Date, tz: string = DEFAULT_SCHEDULE_TZ): string {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: tz, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .formatToParts(d).map((p) => [p.type, p.value]));
+  return `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`;
 }
 
 /** One firing: the report through the engine; the schedule records the outcome. A paused or deleted schedule does nothing. */

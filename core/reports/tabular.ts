@@ -167,3 +167,132 @@ export function printCell(type: ReportCellType, v: ReportCellValue, lang: Lang):
       return v instanceof Date ? vnDate(v) : String(v);
   }
 }
+
+// ------------------------------------------------------------------------------------------- documents (forms)
+
+/** A typed cell of a document sheet: the same types as report columns, an optional XLSX format, bold. */
+export interface DocCell {
+  type: ReportCellType;
+  value: ReportCellValue;
+  numFmt?: string;
+  bold?: boolean;
+}
+
+/** One table of a document: a sheet of its own in XLSX (header frozen), a section in CSV. */
+export interface DocSheet {
+  /** Sheet name (≤ 31 characters after cleaning) and the caption above the table. */
+  name: string;
+  caption?: string;
+  columns: { header: string; type: ReportCellType; width?: number }[];
+  rows: { cells: DocCell[]; total?: boolean }[];
+}
+
+/**
+ * A document with several tables (an official form): the lines at its top — issuing body, form number, title,
+ * subtitles, place and date — repeated on every sheet, then the table. Numbers stay numbers, dates dates.
+ */
+export interface DocumentSpec {
+  title: string;
+  /** Lines of the heading, in order; the ones in `bold` are printed bold (the title). */
+  heading: { text: string; bold?: boolean }[];
+  note?: string;
+  sheets: DocSheet[];
+  created?: Date;
+}
+
+function uniqueSheetName(name: string, used: Set<string>): string {
+  const base = sheetName(name);
+  let s = base;
+  for (let i = 2; used.has(s.toLowerCase()); i++) s = `${base.slice(0, 31 - String(i).length - 1)} ${i}`;
+  used.add(s.toLowerCase());
+  return s;
+}
+
+/**
+ * An XLSX workbook of a document: one sheet per table; each sheet starts with the heading lines (bold title), the
+ * note, the caption, then the header row (bold, frozen, filtered) and the typed rows (total rows bold).
+ */
+export async function documentXlsx(spec: DocumentSpec): Promise<Uint8Array> {
+  const wb = new ExcelJS.Workbook();
+  wb.creator = 'baucu';
+  wb.title = spec.title;
+  if (spec.created) {
+    wb.created = spec.created;
+    wb.modified = spec.created;
+  }
+  const used = new Set<string>();
+  for (const sheet of spec.sheets) {
+    const top = spec.heading.length + (spec.note ? 1 : 0) + (sheet.caption ? 1 : 0) + 1;
+    const headerRow = top + 1;
+    const ws = wb.addWorksheet(uniqueSheetName(sheet.name, used), { views: [{ state: 'frozen', ySplit: headerRow }] });
+    const n = Math.max(1, sheet.columns.length);
+    ws.columns = sheet.columns.map((c) => ({ width: c.width ?? DEFAULT_WIDTH[c.type] }));
+    let r = 1;
+    const line = (text: string, font: Partial<ExcelJS.Font>) => {
+      const cell = ws.getRow(r).getCell(1);
+      cell.value = text;
+      cell.font = font;
+      cell.alignment = { horizontal: 'center', vertical: 'middle', wrapText: false };
+      if (n > 1) ws.mergeCells(r, 1, r, n);
+      r++;
+    };
+    for (const h of spec.heading) line(h.text, h.bold ? { bold: true, size: 13 } : { size: 11 });
+    if (spec.note) line(spec.note, { italic: true, size: 9 });
+    if (sheet.caption) {
+      const cell = ws.getRow(r).getCell(1);
+      cell.value = sheet.caption;
+      cell.font = { bold: true };
+      if (n > 1) ws.mergeCells(r, 1, r, n);
+      r++;
+    }
+    r++; // a blank row before the table
+    const header = ws.getRow(headerRow);
+    sheet.columns.forEach((c, i) => {
+      const cell = header.getCell(i + 1);
+      cell.value = c.header;
+      cell.font = { bold: true };
+      cell.alignment = { vertical: 'middle', horizontal: 'center', wrapText: true };
+      cell.border = { bottom: { style: 'thin' } };
+    });
+    sheet.rows.forEach((row, k) => {
+      const xr = ws.getRow(headerRow + 1 + k);
+      sheet.columns.forEach((c, i) => {
+        const dc = row.cells[i];
+        const cell = xr.getCell(i + 1);
+        if (!dc) return;
+        const v = xlsxValue(dc.type, dc.value);
+        cell.value = v;
+        if (dc.type !== 'text' && (typeof v === 'number' || v instanceof Date)) cell.numFmt = dc.numFmt ?? XLSX_FORMATS[dc.type];
+        if (row.total || dc.bold) cell.font = { bold: true };
+      });
+    });
+    if (sheet.columns.length) ws.autoFilter = { from: { row: headerRow, column: 1 }, to: { row: headerRow, column: sheet.columns.length } };
+  }
+  if (!spec.sheets.length) {
+    const ws = wb.addWorksheet(sheetName(spec.title));
+    spec.heading.forEach((h, i) => {
+      ws.getRow(i + 1).getCell(1).value = h.text;
+      if (h.bold) ws.getRow(i + 1).getCell(1).font = { bold: true };
+    });
+  }
+  const buf = await wb.xlsx.writeBuffer();
+  return new Uint8Array(buf as ArrayBuffer);
+}
+
+/**
+ * A document as one CSV: the heading lines, then per table its caption, header and rows, sections separated by an
+ * empty record; every record padded to the widest table so the file stays rectangular. Same field rules as
+ * {@link toCsv} (BOM, CRLF, injection-safe text).
+ */
+export function documentCsv(spec: DocumentSpec): Uint8Array {
+  const width = Math.max(1, ...spec.sheets.map((s) => s.columns.length));
+  const pad = (fields: string[]) => [...fields, ...Array(Math.max(0, width - fields.length)).fill('""')].join(',');
+  const lines: string[] = spec.heading.map((h) => pad([csvCell(h.text)]));
+  for (const sheet of spec.sheets) {
+    lines.push(pad([]));
+    lines.push(pad([csvCell(sheet.caption ?? sheet.name)]));
+    lines.push(pad(sheet.columns.map((c) => csvCell(c.header))));
+    for (const row of sheet.rows) lines.push(pad(sheet.columns.map((_c, i) => (row.cells[i] ? csvField(row.cells[i].type, row.cells[i].value) : '""'))));
+  }
+  return new Uint8Array(Buffer.from(CSV_BOM + lines.join('\r\n') + '\r\n', 'utf8'));
+}

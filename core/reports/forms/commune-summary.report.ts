@@ -6,9 +6,10 @@ import { defineReport } from '../../plugin-api/index.js';
 import { appError, err, ok } from '../../shared/result.js';
 import { sql } from '../../persistence/db.js';
 import { placeDateText, placeName, dmy } from '../render.service.js';
-import type { CoreReportContext } from '../report-engine.js';
+import type { CoreReportContext, DocumentReportDef } from '../report-engine.js';
+import { formDocument } from './form-tabular.js';
 import { cell, countFact, type OfficialFormView } from './form-model.js';
-import { FORM_TEMPLATE } from './forms.reports.js';
+import { FORM_FORMATS, FORM_TEMPLATE } from './forms.reports.js';
 
 export const COMMUNE_SUMMARY_REPORT = 'core.reports.commune-summary';
 
@@ -43,13 +44,13 @@ export function communeSummaryView(t: (k: string, p?: Record<string, unknown>) =
 }
 
 export function communeSummaryReport() {
-  return defineReport<P, CommuneSummaryData, unknown, CoreReportContext>({
+  const def = defineReport<P, CommuneSummaryData, unknown, CoreReportContext>({
     id: COMMUNE_SUMMARY_REPORT,
     titleKey: 'reports.forms.commune-summary',
     params,
     fields: [{ name: 'communeCode', labelKey: 'reports.forms.f.commune', kind: 'text', required: true }, { name: 'electionId', labelKey: 'reports.forms.f.election', kind: 'text' }],
     permission: 'core.reports.generate',
-    formats: ['pdf'],
+    formats: FORM_FORMATS,
     target: (p) => ({ type: 'commune', code: p.communeCode, ...(p.electionId ? { electionId: p.electionId } : {}) }),
     async build(p, ctx) {
       const [c] = await sql<{ code: string; name: string; type: string; valid_from: string; parent_code: string }>(ctx.em,
@@ -71,4 +72,7 @@ export function communeSummaryReport() {
     template: FORM_TEMPLATE,
     view: (_p, d, ctx) => communeSummaryView(ctx.t, d, ctx.today(), ctx.documentId),
   });
+  // XLSX/CSV from the same view as the PDF.
+  const document: DocumentReportDef['document'] = (_p, d: CommuneSummaryData, ctx) => formDocument(communeSummaryView(ctx.t, d, ctx.today(), ctx.documentId));
+  return Object.assign(def, { document });
 }

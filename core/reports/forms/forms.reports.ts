@@ -1,10 +1,12 @@
 // The official forms as report definitions of the engine (core.reports.forms.<form>): parameters are ids and
 // codes, the data builders are forms.data.ts, the views forms.views.ts, one print template for all
 // (views/reports/forms/official-form.hbs). Titles come from form-numbers.ts; permission core.reports.generate.
+// XLSX and CSV are written from the same view model (form-tabular.ts), so every format shows the same figures.
 import { z } from 'zod';
 import { defineReport, type ReportTarget } from '../../plugin-api/index.js';
 import { err, ok, type AppError, type Result } from '../../shared/result.js';
-import type { CoreReportContext } from '../report-engine.js';
+import type { CoreReportContext, DocumentReportDef } from '../report-engine.js';
+import { formDocument } from './form-tabular.js';
 import { formNumber, type FormId } from './form-numbers.js';
 import type { OfficialFormView } from './form-model.js';
 import * as data from './forms.data.js';
@@ -13,6 +15,8 @@ import * as views from './forms.views.js';
 export const FORM_TEMPLATE = 'forms/official-form';
 export const FORM_PERMISSION = 'core.reports.generate';
 export const formReportId = (form: FormId) => `core.reports.forms.${form}`;
+/** PDF first: the default of the request form and of batches. */
+export const FORM_FORMATS = ['pdf', 'xlsx', 'csv'] as const;
 
 const uuid = z.string().uuid();
 const contest = z.enum(['national-assembly', 'provincial-council', 'commune-council']);
@@ -36,13 +40,13 @@ function form<P extends { electionId: string }, D>(o: {
   view: View<D>;
   subject: (d: D) => string;
 }) {
-  return defineReport<P, D, unknown, CoreReportContext>({
+  const def = defineReport<P, D, unknown, CoreReportContext>({
     id: formReportId(o.form),
     titleKey: `reports.forms.${o.form}`,
     params: o.params,
     fields: o.fields,
     permission: FORM_PERMISSION,
-    formats: ['pdf'],
+    formats: FORM_FORMATS,
     target: o.target,
     build: async (p, ctx) => {
       const r = await o.load(ctx.em, p);
@@ -52,6 +56,8 @@ function form<P extends { electionId: string }, D>(o: {
     template: FORM_TEMPLATE,
     view: (_p, d, ctx) => o.view(ctx.t, d, ctx.today(), ctx.documentId),
   });
+  const document: DocumentReportDef['document'] = (_p, d: D, ctx) => formDocument(o.view(ctx.t, d, ctx.today(), ctx.documentId));
+  return Object.assign(def, { document });
 }
 
 const F = {

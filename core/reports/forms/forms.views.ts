@@ -3,7 +3,7 @@
 // fixed data (test/integration/reports.forms.test.ts).
 import { placeDateText, placeName } from '../render.service.js';
 import { formNumber, contestFamily } from './form-numbers.js';
-import { cell, countFact, longDate, num, pct, SEAL_HINT, SIGN_HINT, type FormTable, type OfficialFormView } from './form-model.js';
+import { cell, countFact, dateCell, longDate, num, partsCell, pct, pctCell, SEAL_HINT, sttCell, SIGN_HINT, type FormTable, type OfficialFormView } from './form-model.js';
 import type { BoardResultsData, CandidateListData, CouncilResultsData, ElectedListData, NecSummaryData, StructureData, TeamMinutesData, TurnoutSlotData, UnitResult } from './forms.data.js';
 
 type T = (key: string, params?: Record<string, unknown>) => string;
@@ -28,7 +28,7 @@ const voteTable = (rows: { name: string; votes: number; elected?: boolean }[], v
     ...(withElected ? [{ label: 'Kết quả' }] : []),
   ],
   rows: rows.map((r, i) => ({
-    cells: [cell(String(i + 1), { center: true }), cell(r.name, { bold: r.elected }), cell(r.votes), cell(pct(r.votes, valid), { numeric: true }), ...(withElected ? [cell(r.elected ? 'Trúng cử' : '')] : [])],
+    cells: [sttCell(i + 1), cell(r.name, { bold: r.elected }), cell(r.votes), pctCell(r.votes, valid), ...(withElected ? [cell(r.elected ? 'Trúng cử' : '')] : [])],
   })),
 });
 
@@ -96,8 +96,8 @@ const unitsTable = (units: UnitResult[]): FormTable => {
     dense: true,
     columns: [{ label: 'Đơn vị bầu cử' }, { label: 'Số đại biểu được bầu', numeric: true }, { label: 'Tổng số cử tri', numeric: true }, { label: 'Số cử tri đã bỏ phiếu', numeric: true }, { label: 'Tỷ lệ', numeric: true }, { label: 'Phiếu hợp lệ', numeric: true }, { label: 'Phiếu không hợp lệ', numeric: true }, { label: 'Số người trúng cử', numeric: true }],
     rows: [
-      ...units.map((u) => ({ cells: [cell(`Số ${u.number}`), cell(u.seats), cell(u.voters), cell(u.voted), cell(pct(u.voted, u.voters), { numeric: true }), cell(u.valid), cell(u.invalid), cell(u.candidates.filter((c) => c.elected).length)] })),
-      { total: true, cells: [cell('Tổng cộng'), cell(tot.seats), cell(tot.voters), cell(tot.voted), cell(pct(tot.voted, tot.voters), { numeric: true }), cell(tot.valid), cell(tot.invalid), cell(tot.elected)] },
+      ...units.map((u) => ({ cells: [cell(`Số ${u.number}`), cell(u.seats), cell(u.voters), cell(u.voted), pctCell(u.voted, u.voters), cell(u.valid), cell(u.invalid), cell(u.candidates.filter((c) => c.elected).length)] })),
+      { total: true, cells: [cell('Tổng cộng'), cell(tot.seats), cell(tot.voters), cell(tot.voted), pctCell(tot.voted, tot.voters), cell(tot.valid), cell(tot.invalid), cell(tot.elected)] },
     ],
   };
 };
@@ -107,7 +107,7 @@ const sum = (units: UnitResult[], k: 'voters' | 'voted' | 'valid' | 'invalid' | 
 const electedTable = (units: UnitResult[]): FormTable => ({
   columns: [{ label: 'STT' }, { label: 'Họ và tên người trúng cử' }, { label: 'Đơn vị bầu cử' }, { label: 'Số phiếu bầu', numeric: true }, { label: 'Tỷ lệ', numeric: true }],
   rows: units.flatMap((u) => u.candidates.filter((c) => c.elected).sort((a, b) => b.votes - a.votes).map((c) => ({ u, c }))).map(({ u, c }, i) => ({
-    cells: [cell(String(i + 1), { center: true }), cell(c.name), cell(`Số ${u.number}`), cell(c.votes), cell(pct(c.votes, u.valid), { numeric: true })],
+    cells: [sttCell(i + 1), cell(c.name), cell(`Số ${u.number}`), cell(c.votes), pctCell(c.votes, u.valid)],
   })),
 });
 
@@ -155,8 +155,8 @@ export function necSummaryView(t: T, d: NecSummaryData, issuedOn: string, docume
     caption: 'Kết quả theo tỉnh, thành phố:', dense: true,
     columns: [{ label: 'STT' }, { label: 'Tỉnh, thành phố' }, { label: 'Số đơn vị', numeric: true }, { label: 'Số đại biểu được bầu', numeric: true }, { label: 'Tổng số cử tri', numeric: true }, { label: 'Đã bỏ phiếu', numeric: true }, { label: 'Tỷ lệ', numeric: true }, { label: 'Trúng cử', numeric: true }],
     rows: [
-      ...d.provinces.map((p, i) => ({ cells: [cell(String(i + 1), { center: true }), cell(p.name), cell(p.units), cell(p.seats), cell(p.voters), cell(p.voted), cell(pct(p.voted, p.voters), { numeric: true }), cell(p.elected)] })),
-      { total: true, cells: [cell(''), cell('Tổng cộng'), cell(tot.units), cell(tot.seats), cell(tot.voters), cell(tot.voted), cell(pct(tot.voted, tot.voters), { numeric: true }), cell(tot.elected)] },
+      ...d.provinces.map((p, i) => ({ cells: [sttCell(i + 1), cell(p.name), cell(p.units), cell(p.seats), cell(p.voters), cell(p.voted), pctCell(p.voted, p.voters), cell(p.elected)] })),
+      { total: true, cells: [cell(''), cell('Tổng cộng'), cell(tot.units), cell(tot.seats), cell(tot.voters), cell(tot.voted), pctCell(tot.voted, tot.voters), cell(tot.elected)] },
     ],
   }];
   v.signatures = [{ title: 'TM. HỘI ĐỒNG BẦU CỬ QUỐC GIA', role: 'CHỦ TỊCH', hint: SEAL_HINT }];
@@ -170,7 +170,7 @@ export function candidateListView(t: T, d: CandidateListData, issuedOn: string, 
   v.tables = [{
     dense: true,
     columns: [{ label: 'STT' }, { label: 'Họ và tên' }, { label: 'Ngày sinh' }, { label: 'Giới tính' }, { label: 'Quê quán' }, { label: 'Dân tộc' }, { label: 'Tôn giáo' }, { label: 'Trình độ' }, { label: 'Nghề nghiệp, chức vụ' }, { label: 'Nơi công tác' }, { label: 'Ngày vào Đảng' }],
-    rows: d.candidates.map((c, i) => ({ cells: [cell(String(i + 1), { center: true }), cell(c.name, { bold: true }), cell(c.dob), cell(c.gender), cell(c.hometown), cell(c.ethnicity), cell(c.religion), cell(c.education), cell(c.occupation), cell(c.workplace), cell(c.party)] })),
+    rows: d.candidates.map((c, i) => ({ cells: [sttCell(i + 1), cell(c.name, { bold: true }), dateCell(c.dob), cell(c.gender), cell(c.hometown), cell(c.ethnicity), cell(c.religion), cell(c.education), cell(c.occupation), cell(c.workplace), dateCell(c.party)] })),
   }];
   v.closing = ['Danh sách xếp theo vần chữ cái A, B, C… của tên người ứng cử.'];
   v.signatures = [{ title: na ? 'TM. HỘI ĐỒNG BẦU CỬ QUỐC GIA' : 'TM. ỦY BAN BẦU CỬ', role: 'CHỦ TỊCH', hint: SEAL_HINT }];
@@ -184,7 +184,7 @@ export function electedListView(t: T, d: ElectedListData, issuedOn: string, docu
   v.facts = [countFact('', 'Tổng số người trúng cử', d.rows.length)];
   v.tables = [{
     columns: [{ label: 'STT' }, { label: 'Họ và tên' }, { label: 'Đơn vị bầu cử' }, { label: 'Số phiếu bầu', numeric: true }, { label: 'Tỷ lệ', numeric: true }],
-    rows: d.rows.map((r, i) => ({ cells: [cell(String(i + 1), { center: true }), cell(r.name, { bold: true }), cell(r.unit), cell(r.votes), cell(pct(r.votes, r.valid), { numeric: true })] })),
+    rows: d.rows.map((r, i) => ({ cells: [sttCell(i + 1), cell(r.name, { bold: true }), cell(r.unit), cell(r.votes), pctCell(r.votes, r.valid)] })),
   }];
   v.signatures = [{ title: na && d.scope.code === 'VN' ? 'TM. HỘI ĐỒNG BẦU CỬ QUỐC GIA' : 'TM. ỦY BAN BẦU CỬ', role: 'CHỦ TỊCH', hint: SEAL_HINT }];
   return v;
@@ -199,7 +199,7 @@ export function structureView(t: T, d: StructureData, issuedOn: string, document
     caption: '3. Cơ cấu, thành phần:',
     columns: [{ label: 'Thành phần' }, { label: 'Số người', numeric: true }, { label: 'Tỷ lệ', numeric: true }, { label: 'Chỉ tiêu', numeric: true }, { label: 'Đánh giá' }],
     rows: d.indicators.map((i) => ({
-      cells: [cell(i.label), cell(i.count), cell(pct(i.count, d.total), { numeric: true }), cell(i.targetPct !== undefined ? `≥ ${i.targetPct}%` : '', { numeric: true }),
+      cells: [cell(i.label), cell(i.count), pctCell(i.count, d.total), i.targetPct !== undefined ? { text: `≥ ${i.targetPct}%`, numeric: true, value: i.targetPct / 100, type: 'percent', numFmt: '"≥ "0%' } : cell('', { numeric: true }),
         cell(i.targetPct === undefined ? '' : i.count * 100 >= i.targetPct * d.total ? 'Đạt' : 'Chưa đạt', { bold: i.targetPct !== undefined })],
     })),
   }];
@@ -219,10 +219,10 @@ export function turnoutSlotView(t: T, d: TurnoutSlotData, issuedOn: string, docu
   ];
   v.tables = [{
     dense: true,
-    columns: [{ label: 'STT' }, { label: d.scope.code === 'VN' ? 'Tỉnh, thành phố' : 'Xã, phường, đặc khu' }, { label: 'Khu vực đã báo cáo', numeric: true }, { label: 'Tổng số cử tri', numeric: true }, { label: 'Đã bỏ phiếu', numeric: true }, { label: 'Tỷ lệ', numeric: true }],
+    columns: [{ label: 'STT' }, { label: d.scope.code === 'VN' ? 'Tỉnh, thành phố' : 'Xã, phường, đặc khu' }, { label: 'Khu vực đã báo cáo', numeric: true, parts: ['Số khu vực đã báo cáo', 'Tổng số khu vực bỏ phiếu'] }, { label: 'Tổng số cử tri', numeric: true }, { label: 'Đã bỏ phiếu', numeric: true }, { label: 'Tỷ lệ', numeric: true }],
     rows: [
-      ...d.rows.map((r, i) => ({ cells: [cell(String(i + 1), { center: true }), cell(r.name), cell(`${num(r.reported)}/${num(r.areas)}`, { numeric: true }), cell(r.voters), cell(r.voted), cell(pct(r.voted, r.voters), { numeric: true })] })),
-      { total: true, cells: [cell(''), cell('Tổng cộng'), cell(`${num(tot.reported)}/${num(tot.areas)}`, { numeric: true }), cell(tot.voters), cell(tot.voted), cell(pct(tot.voted, tot.voters), { numeric: true })] },
+      ...d.rows.map((r, i) => ({ cells: [sttCell(i + 1), cell(r.name), partsCell(r.reported, r.areas), cell(r.voters), cell(r.voted), pctCell(r.voted, r.voters)] })),
+      { total: true, cells: [cell(''), cell('Tổng cộng'), partsCell(tot.reported, tot.areas), cell(tot.voters), cell(tot.voted), pctCell(tot.voted, tot.voters)] },
     ],
   }];
   v.signatures = [{ title: 'NGƯỜI LẬP BÁO CÁO', hint: SIGN_HINT }];
