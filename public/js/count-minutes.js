@@ -1,4 +1,5 @@
-// Count-minutes entry form (views/pages/count-minutes/entry.hbs): live sums (valid + invalid, Σ votes, piles),
+// Count-minutes entry form (views/pages/count-minutes/entry.hbs): live sums (valid + invalid, Σ votes, piles, the
+// rule-23 ballot-paper inventory issued + unused + spoiled against received from the board),
 // the server's rule check (GET …/check: the same catalogue, nothing saved) shown beside each field, a confirmation
 // checkbox per warning, and the keyboard: Enter moves to the next field, Ctrl+S saves a draft.
 (function () {
@@ -34,6 +35,11 @@
     form.querySelectorAll('input.cm-pile').forEach(function (el) { var v = val(el.name); if (v !== null) { anyPile = true; piles += v; names += v * Number(el.dataset.k); } });
     setSum('sum-piles', anyPile ? fmt(piles) : null, anyPile && valid !== null ? piles === valid : undefined);
     setSum('sum-names', anyPile ? fmt(names) : null, anyPile && allVotes ? names === votes : undefined);
+    // Rule 23: shown once issued, unused and spoiled are typed; green/red against "received from the board".
+    var issued = val('ballotsIssued'), unused = val('ballotsUnused'), spoiled = val('ballotsSpoiled'), fromBoard = val('ballotsFromBoard');
+    var inventoryOn = form.querySelector('[data-inventory]') && form.querySelector('[data-inventory]').getAttribute('data-inventory') !== 'off';
+    if (issued !== null && unused !== null && spoiled !== null) setSum('sum-inventory', fmt(issued + unused + spoiled), fromBoard === null || !inventoryOn ? undefined : issued + unused + spoiled === fromBoard);
+    else setSum('sum-inventory', null);
   }
 
   var timer = null, seq = 0;

@@ -47,7 +47,7 @@ describe('the catalogue (rules 21, 22, 25)', () => {
     for (const r of CORE_RULES) {
       expect(r.code).toMatch(CORE_RULE_CODE);
       expect(r.code.startsWith('F')).toBe(r.severity === 'error');
-      expect(['21', '22', '25', '34']).toContain(r.ruleRef);
+      expect(['21', '22', '23', '25', '34']).toContain(r.ruleRef);
     }
   });
 

@@ -2,6 +2,9 @@
 // Vietnamese message naming the field for every problem: not a whole number, negative, too large, missing, an
 // unknown field, a duplicate candidate line. Pure; the rules of the catalogue run afterwards on the parsed value.
 import type { FieldIssue } from '../../shared/result.js';
+import { INVENTORY_FIELDS } from './minutes.js';
+
+export { INVENTORY_FIELDS } from './minutes.js';
 
 /** Largest count accepted on any field: above the largest polling area by orders of magnitude. */
 export const MAX_COUNT = 10_000_000;
@@ -21,6 +24,13 @@ export interface MinutesData {
   piles?: Record<string, number | null>;
   complaints: { received: number | null; resolved: number | null; forwarded: number | null; text?: string };
   teamMembersPresent: number | null;
+  /**
+   * Rule 23, ballot-paper inventory: optional counts (null = not given; absent on entries saved before the fields
+   * existed). Never "missing" for the parser; the contest's `ballot-inventory` setting decides (rules F104, F211).
+   */
+  ballotsFromBoard?: number | null;
+  ballotsUnused?: number | null;
+  ballotsSpoiled?: number | null;
 }
 
 export const TOP_FIELDS = ['votersTotal', 'votersVoted', 'ballotsIssued', 'ballotsReceived', 'ballotsValid', 'ballotsInvalid'] as const;
@@ -121,7 +131,7 @@ export function nestForm(body: Record<string, unknown>): Record<string, unknown>
  */
 export function parseSubmission(raw: Record<string, unknown>): { ok: true; value: ParsedSubmission } | { ok: false; issues: FieldIssue[] } {
   const issues: FieldIssue[] = [];
-  const known = new Set<string>([...TOP_FIELDS, 'votes', 'piles', 'complaints', 'teamMembersPresent', ...CONTROL_KEYS]);
+  const known = new Set<string>([...TOP_FIELDS, 'votes', 'piles', 'complaints', 'teamMembersPresent', ...INVENTORY_FIELDS, ...CONTROL_KEYS]);
   for (const k of Object.keys(raw)) if (!known.has(k)) issues.push(issue(k.slice(0, 60), 'UNKNOWN_FIELD', 'count-minutes.input.unknown_field'));
   const submit = raw.submit === undefined ? true : raw.submit === true;
   if (raw.submit !== undefined && typeof raw.submit !== 'boolean') issues.push(issue('submit', 'NOT_BOOLEAN', 'count-minutes.input.not_boolean'));
@@ -133,9 +143,11 @@ export function parseSubmission(raw: Record<string, unknown>): { ok: true; value
   const data: MinutesData = {
     votersTotal: null, votersVoted: null, ballotsIssued: null, ballotsReceived: null, ballotsValid: null, ballotsInvalid: null,
     votes: {}, complaints: { received: null, resolved: null, forwarded: null }, teamMembersPresent: null,
+    ballotsFromBoard: null, ballotsUnused: null, ballotsSpoiled: null,
   };
   for (const f of TOP_FIELDS) data[f] = count(f, raw[f], issues);
   data.teamMembersPresent = count('teamMembersPresent', raw.teamMembersPresent, issues);
+  for (const f of INVENTORY_FIELDS) data[f] = count(f, raw[f], issues);
   // Votes: a list of {candidateId, votes} so that a candidate given twice is visible (a JSON object would hide it).
   if (raw.votes !== undefined) {
     if (!Array.isArray(raw.votes)) issues.push(issue('votes', 'NOT_A_LIST', 'count-minutes.input.votes_list'));
@@ -202,13 +214,16 @@ export function parseSubmission(raw: Record<string, unknown>): { ok: true; value
     else note = raw.note.trim() || null;
   }
   if (submit && !issues.length) {
-    for (const [path, v] of presentCounts(data)) if (v === null) issues.push(issue(path, 'MISSING', 'count-minutes.input.missing'));
+    // The inventory (rule 23) is optional here: whether it is required is the contest's setting (rule F104).
+    for (const [path, v] of presentCounts(data)) if (v === null && !isInventory(path)) issues.push(issue(path, 'MISSING', 'count-minutes.input.missing'));
   }
   if (issues.length) return { ok: false, issues };
   return { ok: true, value: { data, confirmedWarnings, note, rev, submit } };
 }
 
-/** Every count of the data with its path, in form order (null = not filled). */
+const isInventory = (path: string) => (INVENTORY_FIELDS as readonly string[]).includes(path);
+
+/** Every count of the data with its path, in form order (null = not filled); the rule-23 inventory last. */
 export function presentCounts(d: MinutesData): [string, number | null][] {
   return [
     ...TOP_FIELDS.map((f): [string, number | null] => [f, d[f]]),
@@ -216,6 +231,7 @@ export function presentCounts(d: MinutesData): [string, number | null][] {
     ...Object.entries(d.piles ?? {}).map(([k, v]): [string, number | null] => [`piles.${k}`, v]),
     ...COMPLAINT_FIELDS.map((f): [string, number | null] => [`complaints.${f}`, d.complaints[f]]),
     ['teamMembersPresent', d.teamMembersPresent],
+    ...INVENTORY_FIELDS.map((f): [string, number | null] => [f, d[f] ?? null]),
   ];
 }
 

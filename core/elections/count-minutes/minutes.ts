@@ -5,6 +5,47 @@ import type { CountMinutes, MinutesContext } from '../../plugin-api/rules.js';
 
 export type { CountMinutes, MinutesContext } from '../../plugin-api/rules.js';
 
+/**
+ * The contest setting `<plugin>.ballot-inventory` (rule 23, [U]: the exact form fields are uncertain): 'off' — the
+ * inventory is not checked; 'optional' (default) — checked when all three fields are given; 'required' — all three
+ * must be given, then checked.
+ */
+export type BallotInventoryMode = 'off' | 'optional' | 'required';
+export const BALLOT_INVENTORY_MODES: readonly BallotInventoryMode[] = ['off', 'optional', 'required'];
+export const DEFAULT_BALLOT_INVENTORY: BallotInventoryMode = 'optional';
+
+/** The ballot-paper inventory fields of rule 23, in form order: received from the board, unused, spoiled. */
+export const INVENTORY_FIELDS = ['ballotsFromBoard', 'ballotsUnused', 'ballotsSpoiled'] as const;
+export type InventoryField = (typeof INVENTORY_FIELDS)[number];
+
+/**
+ * Core's minutes: the plugin-api shape plus the optional ballot-paper inventory (rule 23). Kept here rather than in
+ * core/plugin-api so that plugins' rules are unaffected; a plugin rule sees the same object at run time.
+ */
+export type CoreCountMinutes = CountMinutes & {
+  /** Số phiếu nhận từ Ban bầu cử. */
+  ballotsFromBoard?: number | null;
+  /** Số phiếu không sử dụng (niêm phong). */
+  ballotsUnused?: number | null;
+  /** Số phiếu hỏng đã đổi (niêm phong). */
+  ballotsSpoiled?: number | null;
+};
+
+/** Core's rule context: the plugin-api context plus the contest's ballot-inventory setting (absent = default). */
+export type CoreMinutesContext = MinutesContext & { ballotInventory?: BallotInventoryMode };
+
+/** The inventory fields that were given (not null / undefined), with their values, in form order. */
+export function inventoryGiven(m: CountMinutes): [path: InventoryField, value: number][] {
+  const c = m as CoreCountMinutes;
+  return INVENTORY_FIELDS.filter((f) => c[f] !== undefined && c[f] !== null).map((f): [InventoryField, number] => [f, c[f] as number]);
+}
+
+/** The context's inventory mode; an unknown value counts as the default. */
+export function inventoryMode(ctx: MinutesContext): BallotInventoryMode {
+  const m = (ctx as CoreMinutesContext).ballotInventory;
+  return m && BALLOT_INVENTORY_MODES.includes(m) ? m : DEFAULT_BALLOT_INVENTORY;
+}
+
 /** A count as the minutes allow it: a whole number from 0 (safe, so sums stay exact). */
 export function isCount(n: unknown): n is number {
   return typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
@@ -25,6 +66,8 @@ export function countFields(m: CountMinutes): [path: string, value: number][] {
     ['complaints.resolved', m.complaints.resolved],
     ['complaints.forwarded', m.complaints.forwarded],
     ['teamMembersPresent', m.teamMembersPresent],
+    // Rule 23: the inventory counts are optional; only those given are counts to check.
+    ...inventoryGiven(m),
   ];
 }
 

@@ -24,7 +24,7 @@ import { getElection } from '../elections.service.js';
 import { validateMinutes } from './rules.js';
 import type { CountMinutes } from './minutes.js';
 import { fieldLabel, renderMinutesMessage } from './messages.js';
-import { COMPLAINT_FIELDS, TOP_FIELDS, differingFields, nestForm, parseSubmission, presentCounts, type MinutesData } from './input.js';
+import { COMPLAINT_FIELDS, INVENTORY_FIELDS, TOP_FIELDS, differingFields, nestForm, parseSubmission, presentCounts, type MinutesData } from './input.js';
 import {
   areaContext, communeCounts, communeTodo, decideCorrection, entriesOf, findMinutes, getMinutes, proposeCorrection, resolveDifferences,
   saveEntry, verifyEntry, versionData, versionsOf, violationIssues, type AreaContext, type MinutesDeps, type Resolution, type TodoFilter,
@@ -249,13 +249,18 @@ export function countMinutesRoutes(d: CountMinutesRouteDeps) {
       const complaints = COMPLAINT_FIELDS.map((f) => field(`complaints.${f}`, fieldLabel(L, `complaints.${f}`)));
       const complaintsText = field('complaints.text', t('count-minutes.complaints_text'));
       const team = field('teamMembersPresent', fieldLabel(L, 'teamMembersPresent'));
+      // Rule 23: the ballot-paper inventory, its own fieldset; hidden when the contest's setting is 'off' unless the
+      // data already holds a value (so a correction does not drop it silently).
+      const inventory = INVENTORY_FIELDS.map((f) => field(f, fieldLabel(L, f)));
+      const inventoryMode = c.ctx.ballotInventory;
+      const showInventory = inventoryMode !== 'off' || inventory.some((x) => x.value !== '');
       render(req, res, 'count-minutes/entry', {
         election: e, c, contestLabel: contestLabel(c.contest), action: o.action, rev: o.rev, editable: o.editable, slot: o.slot, top, candidates, piles,
         pilesOpen: piles.some((x) => x.value !== ''), complaints, complaintsText, team, warnings, summary, note: o.note, message: o.message,
         returnedN: Array.isArray(o.returned) ? o.returned.length : undefined, returnedAll: o.returned === null,
         submittedWait: o.submittedWait, acceptedNote: o.acceptedNote, minutesHref: o.minutesHref, correction: o.correction,
         modeText: t(`count-minutes.mode.${c.mode}`), checkUrl: `${base(e.id)}/areas/${c.area.id}/${c.contest}/check`, base: base(e.id),
-        seats: c.unit.seats,
+        seats: c.unit.seats, inventory, inventoryMode, showInventory, inventoryHelp: t(`count-minutes.inventory_help.${inventoryMode}`),
       }, { title: t('count-minutes.entry_title', { area: c.area.name }), status: o.status });
     }
 
@@ -276,7 +281,8 @@ export function countMinutesRoutes(d: CountMinutesRouteDeps) {
         data = parsed.value.data;
         const v = validateMinutes(data as unknown as CountMinutes, c.ctx, d.registry.rules(c.contest));
         // While typing, an empty field is not yet an error: F101 on an empty value and F210 wait for the submission.
-        const live = (x: { code: string; params: Record<string, string | number> }) => !(x.code === 'F101' && x.params.value === 'null') && x.code !== 'F210';
+        // F104 (inventory required, rule 23) likewise waits for the submission.
+        const live = (x: { code: string; params: Record<string, string | number> }) => !(x.code === 'F101' && x.params.value === 'null') && x.code !== 'F210' && x.code !== 'F104';
         for (const [severity, list] of [['error', v.errors], ['warning', v.warnings]] as const) {
           for (const i of readable(L, violationIssues(list.filter(live), severity, d.registry.rules(c.contest)), c)) {
             out.push({ code: i.code, severity, fields: String(i.params?.fields ?? '').split(',').filter(Boolean), message: renderMinutesMessage(L, i.messageKey, i.params ?? {}, lookup(req)) });
@@ -371,9 +377,13 @@ export function countMinutesRoutes(d: CountMinutesRouteDeps) {
           if (path.startsWith('votes.')) return 100 + (c.candidates.findIndex((x) => x.id === path.slice(6)) + 1 || 999);
           if (path.startsWith('piles.')) return 2000 + Number(path.slice(6));
           if (path.startsWith('complaints.')) return 3000 + COMPLAINT_FIELDS.indexOf(path.slice(11) as (typeof COMPLAINT_FIELDS)[number]);
+          const inv = INVENTORY_FIELDS.indexOf(path as (typeof INVENTORY_FIELDS)[number]);
+          if (inv >= 0) return 5000 + inv;
           return 4000;
         };
-        const paths = [...new Set([...av.keys(), ...(bv ? bv.keys() : [])])].sort((x, y) => rank(x) - rank(y));
+        // The optional rule-23 inventory is shown only where one side gave it.
+        const given = (path: string) => !(INVENTORY_FIELDS as readonly string[]).includes(path) || (av.get(path) ?? null) !== null || (bv?.get(path) ?? null) !== null;
+        const paths = [...new Set([...av.keys(), ...(bv ? bv.keys() : [])])].filter(given).sort((x, y) => rank(x) - rank(y));
         const rows = paths.map((path) => ({ label: labelOf(L, path, c), a: av.get(path), b: bv?.get(path), differs: diff.has(path) }));
         if (a.complaints.text || b?.complaints.text) rows.push({ label: labelOf(L, 'complaints.text', c), a: a.complaints.text as never, b: b?.complaints.text as never, differs: diff.has('complaints.text') });
         return { rows, n: diff.size };
@@ -603,7 +613,7 @@ export function countMinutesRoutes(d: CountMinutesRouteDeps) {
       const mine = m ? (await entriesOf(req.scope.em, m.id)).find((x) => x.user_id === req.scope.actor.id) : undefined;
       res.json({
         pollingAreaId: c.area.id, contest: c.contest, minutesId: m?.id ?? null, status: m?.status ?? 'none', acceptedVersionId: m?.accepted_version_id ?? null,
-        acceptedRevision: m?.accepted_revision ?? 0, mode: c.mode,
+        acceptedRevision: m?.accepted_revision ?? 0, mode: c.mode, ballotInventory: c.ctx.ballotInventory,
         candidates: c.candidates.map((x) => ({ id: x.id, name: x.name, ballotOrder: x.order })), seats: c.unit.seats,
         yourEntry: mine ? { slot: mine.slot, status: mine.status, rev: mine.rev, returnFields: mine.return_fields } : null,
       });
@@ -625,6 +635,9 @@ function registerOperations(): void {
     piles: z.record(z.string(), count).optional().describe('Số tên để lại (1..số đại biểu) → số phiếu'),
     complaints: z.object({ received: count, resolved: count, forwarded: count, text: z.string().max(4000).optional() }),
     teamMembersPresent: count,
+    ballotsFromBoard: count.nullable().optional().describe('Quy tắc 23 — số phiếu nhận từ Ban bầu cử (không bắt buộc, trừ khi thiết lập ballot-inventory = required)'),
+    ballotsUnused: count.nullable().optional().describe('Quy tắc 23 — số phiếu không sử dụng, đã niêm phong'),
+    ballotsSpoiled: count.nullable().optional().describe('Quy tắc 23 — số phiếu hỏng đã đổi, đã niêm phong'),
     confirmedWarnings: z.array(z.string()).optional().describe('Mã cảnh báo đã xác nhận (W201…); cần kèm note'),
     note: z.string().max(2000).optional(),
   }).strict();
@@ -636,7 +649,9 @@ function registerOperations(): void {
     summary: 'Nộp (hoặc lưu nháp) một lần nhập biên bản kết quả kiểm phiếu / submit a count-minutes entry',
     tags: ['count-minutes'],
     idempotent: true,
-    description: 'Cùng kiểm tra, quy tắc (docs/rules.md), nhập hai lần và nhật ký như trang nhập. Người gọi là một lần nhập; lần nhập thứ hai phải do người khác. Lỗi quy tắc → 400 RULE_ERRORS; cảnh báo chưa xác nhận → 400 WARNINGS_UNCONFIRMED.',
+    description: 'Cùng kiểm tra, quy tắc (docs/rules.md), nhập hai lần và nhật ký như trang nhập. Người gọi là một lần nhập; lần nhập thứ hai phải do người khác. Lỗi quy tắc → 400 RULE_ERRORS; cảnh báo chưa xác nhận → 400 WARNINGS_UNCONFIRMED. '
+      + 'Kiểm kê phiếu bầu (quy tắc 23): ballotsFromBoard = ballotsIssued + ballotsUnused + ballotsSpoiled (F211) khi có đủ ba ô; thiết lập ballot-inventory của cuộc bầu cử '
+      + '(xem ballotInventory trong GET): off — không kiểm tra; optional (mặc định) — kiểm tra khi có đủ ba ô; required — phải có đủ ba ô (F104).',
     request: entry,
     responses: {
       200: { description: 'Đã lưu lần nhập (cập nhật)', schema: outcome },
@@ -660,6 +675,7 @@ function registerOperations(): void {
         schema: z.object({
           pollingAreaId: z.string().uuid(), contest: z.string(), minutesId: z.string().uuid().nullable(), status: z.string(), acceptedVersionId: z.string().uuid().nullable(),
           acceptedRevision: z.number().int(), mode: z.string(), seats: z.number().int(),
+          ballotInventory: z.enum(['off', 'optional', 'required']).describe('Thiết lập kiểm kê phiếu bầu (quy tắc 23) của cuộc bầu cử cho cuộc bầu này'),
           candidates: z.array(z.object({ id: z.string().uuid(), name: z.string(), ballotOrder: z.number().int() })),
           yourEntry: z.object({ slot: z.number().int(), status: z.string(), rev: z.number().int(), returnFields: z.array(z.string()).nullable() }).nullable(),
         }),

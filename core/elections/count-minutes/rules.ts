@@ -1,10 +1,13 @@
-// The generic count-minute rule catalogue (ARCHITECTURE habit 5): rules 21, 22 and 25 of election-rules.md as
+// The generic count-minute rule catalogue (ARCHITECTURE habit 5): rules 21, 22, 23 and 25 of election-rules.md as
 // data with stable codes. It applies to every contest; plugins add their own rules through the registrar
 // (PluginRegistry.rules). Codes are never renumbered or reused: a retired rule keeps its number out of use.
-// F1xx: the fields themselves (rule 25); F2xx / W2xx: the arithmetic between fields (rule 22).
+// F1xx: the fields themselves (rules 25, 23); F2xx / W2xx: the arithmetic between fields (rules 22, 23).
 import { percent } from '../../shared/percent.js';
 import type { RuleDef, Violation } from '../../plugin-api/rules.js';
-import { contextProblems, countFields, counts, isCount, pileEntries, sumCounts, totalVotes, type CountMinutes, type MinutesContext } from './minutes.js';
+import {
+  INVENTORY_FIELDS, contextProblems, countFields, counts, inventoryGiven, inventoryMode, isCount, pileEntries, sumCounts, totalVotes,
+  type CountMinutes, type MinutesContext,
+} from './minutes.js';
 
 export type { RuleDef, RuleSeverity, Violation } from '../../plugin-api/rules.js';
 
@@ -48,6 +51,16 @@ const F103 = rule('F103', 'error', '25', (m) => {
 const W101 = rule('W101', 'warning', '25', (m) => {
   const c = complaintCounts(m);
   return c && c.resolved + c.forwarded < c.received ? one('W101', complaintFields, { ...c, open: c.received - c.resolved - c.forwarded }) : [];
+});
+
+/**
+ * F104 — with the contest's setting `ballot-inventory` = 'required': the three ballot-paper inventory fields must be
+ * given (rule 23). One violation per missing field, naming it.
+ */
+const F104 = rule('F104', 'error', '23', (m, ctx) => {
+  if (inventoryMode(ctx) !== 'required') return [];
+  const given = new Set(inventoryGiven(m).map(([f]) => f));
+  return INVENTORY_FIELDS.filter((f) => !given.has(f)).map((field) => ({ code: 'F104', fields: [field], params: { field } }));
 });
 
 /** F201 — voters who voted ≤ total voters (rule 22). */
@@ -132,6 +145,24 @@ const F210 = rule('F210', 'error', '25', (m, ctx) =>
     .map((candidate) => ({ code: 'F210', fields: [`votes.${candidate}`], params: { candidate } })),
 );
 
+/**
+ * F211 — ballot-paper inventory (rule 23): received from the board = issued + unused (sealed) + spoiled (exchanged,
+ * sealed). Checked when all three inventory fields are given and the setting is not 'off'. `difference` is
+ * fromBoard − (issued + unused + spoiled): positive = ballots unaccounted for, negative = more accounted than received.
+ */
+const F211 = rule('F211', 'error', '23', (m, ctx) => {
+  if (inventoryMode(ctx) === 'off') return [];
+  const inv = inventoryGiven(m);
+  const issued = counts(m, 'ballotsIssued')?.[0];
+  if (inv.length !== INVENTORY_FIELDS.length || issued === undefined || !inv.every(([, v]) => isCount(v))) return [];
+  const [[, fromBoard], [, unused], [, spoiled]] = inv;
+  const sum = issued + unused + spoiled;
+  if (!Number.isSafeInteger(sum) || sum === fromBoard) return [];
+  return one('F211', ['ballotsFromBoard', 'ballotsIssued', 'ballotsUnused', 'ballotsSpoiled'], {
+    fromBoard, issued, unused, spoiled, sum, difference: fromBoard - sum,
+  });
+});
+
 /** W201 — ballots received ≠ voters who voted: each voter puts one ballot in the box (rule 22). */
 const W201 = rule('W201', 'warning', '22', (m) => {
   const c = counts(m, 'ballotsReceived', 'votersVoted');
@@ -168,8 +199,8 @@ const W204 = rule('W204', 'warning', '21', (m, ctx) => {
 
 /** The generic catalogue, in documentation order. */
 export const CORE_RULES: readonly RuleDef[] = Object.freeze([
-  F101, F102, F103, W101,
-  F201, F202, F203, F204, F205, F206, F207, F208, F209, F210,
+  F101, F102, F103, F104, W101,
+  F201, F202, F203, F204, F205, F206, F207, F208, F209, F210, F211,
   W201, W202, W203, W204,
 ]);
 

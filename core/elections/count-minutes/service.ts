@@ -11,7 +11,7 @@ import type { PluginRegistry } from '../../plugin-host/registry.js';
 import type { PluginStateService } from '../../plugin-host/plugin-state.service.js';
 import { recordAggregation } from '../results/aggregation-trigger.js';
 import { validateMinutes, type Violation } from './rules.js';
-import type { CountMinutes, MinutesContext } from './minutes.js';
+import { BALLOT_INVENTORY_MODES, DEFAULT_BALLOT_INVENTORY, type BallotInventoryMode, type CountMinutes, type CoreMinutesContext } from './minutes.js';
 import { copyField, differingFields, type MinutesData, type ParsedSubmission } from './input.js';
 
 export type EntryMode = 'double-entry' | 'single-plus-verification';
@@ -37,7 +37,8 @@ export interface AreaContext {
   contest: string;
   unit: { id: string; name: string; number: number; seats: number };
   candidates: CandidateRef[];
-  ctx: MinutesContext;
+  /** The rule context, with the contest's ballot-inventory setting (rule 23) always set. */
+  ctx: CoreMinutesContext & { ballotInventory: BallotInventoryMode };
 }
 
 export interface MinutesRow {
@@ -80,6 +81,10 @@ export interface VersionRow {
   piles: Record<string, number> | null;
   complaints: { received: number; resolved: number; forwarded: number; text?: string };
   team_members_present: number;
+  /** Rule 23 inventory; null when not given (or before migration 000980). */
+  ballots_from_board: number | null;
+  ballots_unused: number | null;
+  ballots_spoiled: number | null;
   confirmed_warnings: string[];
   note: string | null;
   reason: string | null;
@@ -116,6 +121,10 @@ export async function areaContext(em: EntityManager, d: MinutesDeps, electionId:
   const candidates = row.candidates ?? [];
   const settings = { ...d.registry.settingDefaults(contest), ...(row.settings ?? {}) };
   const threshold = Number(settings[`${contest}.invalid-share-warning-percent`] ?? 10);
+  // Rule 23 is [U]: whether the inventory is checked is the contest's setting per election (default 'optional'),
+  // read like the threshold above; core supplies the default while no plugin declares it.
+  const inventory = settings[`${contest}.ballot-inventory`];
+  const ballotInventory = (BALLOT_INVENTORY_MODES as readonly unknown[]).includes(inventory) ? (inventory as BallotInventoryMode) : DEFAULT_BALLOT_INVENTORY;
   return ok({
     electionId,
     mode: row.mode,
@@ -128,6 +137,7 @@ export async function areaContext(em: EntityManager, d: MinutesDeps, electionId:
       candidateIds: candidates.map((c) => c.id),
       lastSlotTurnout: row.last_voted ?? undefined,
       invalidShareWarningPercent: Number.isFinite(threshold) ? Math.min(100, Math.max(0, threshold)) : 10,
+      ballotInventory,
     },
   });
 }
@@ -170,6 +180,7 @@ export async function versionData(em: EntityManager, v: VersionRow): Promise<Min
     votersTotal: v.voters_total, votersVoted: v.voters_voted, ballotsIssued: v.ballots_issued, ballotsReceived: v.ballots_received,
     ballotsValid: v.ballots_valid, ballotsInvalid: v.ballots_invalid, votes: await votesOf(em, v.id),
     ...(v.piles ? { piles: v.piles } : {}), complaints: { ...v.complaints }, teamMembersPresent: v.team_members_present,
+    ballotsFromBoard: v.ballots_from_board ?? null, ballotsUnused: v.ballots_unused ?? null, ballotsSpoiled: v.ballots_spoiled ?? null,
   };
 }
 
@@ -311,10 +322,12 @@ async function insertVersion(em: EntityManager, minutesId: string, data: Minutes
   const [{ n }] = await sql<{ n: number }>(em, `select coalesce(max(version_no), 0)::int + 1 as n from count_minutes_version where minutes_id = ?`, [minutesId]);
   const id = newId();
   await sql(em, `insert into count_minutes_version (id, minutes_id, version_no, kind, status, voters_total, voters_voted, ballots_issued, ballots_received,
-      ballots_valid, ballots_invalid, piles, complaints, team_members_present, confirmed_warnings, note, reason, reference, created_by, accepted_by, accepted_at, decision)
-    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?::jsonb, ?, ?, ?, ?, ?, ${o.status === 'accepted' ? 'now()' : 'null'}, ?)`,
+      ballots_valid, ballots_invalid, piles, complaints, team_members_present, ballots_from_board, ballots_unused, ballots_spoiled,
+      confirmed_warnings, note, reason, reference, created_by, accepted_by, accepted_at, decision)
+    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ${o.status === 'accepted' ? 'now()' : 'null'}, ?)`,
   [id, minutesId, n, o.kind, o.status, data.votersTotal, data.votersVoted, data.ballotsIssued, data.ballotsReceived, data.ballotsValid, data.ballotsInvalid,
-    data.piles ? JSON.stringify(data.piles) : null, JSON.stringify(data.complaints), data.teamMembersPresent, JSON.stringify(o.confirmed), o.note,
+    data.piles ? JSON.stringify(data.piles) : null, JSON.stringify(data.complaints), data.teamMembersPresent,
+    data.ballotsFromBoard ?? null, data.ballotsUnused ?? null, data.ballotsSpoiled ?? null, JSON.stringify(o.confirmed), o.note,
     o.reason ?? null, o.reference ?? null, o.createdBy, o.acceptedBy ?? null, o.decision ?? null]);
   const ids = Object.keys(data.votes);
   if (ids.length) {

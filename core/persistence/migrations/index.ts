@@ -19,6 +19,7 @@ import { Migration20261129000951ResultsHotRows } from './20261129000951-results-
 import { Migration20261129000952ResultsNecDecision } from './20261129000952-results-nec-decision.js';
 import { Migration20261129000960ReportBatches } from './20261129000960-report-batches.js';
 import { Migration20261129000970AuditBatchSeal } from './20261129000970-audit-batch-seal.js';
+import { Migration20261129000980BallotInventory } from './20261129000980-ballot-inventory.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000100Kernel', class: Migration20261129000100Kernel },
@@ -40,4 +41,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000952ResultsNecDecision', class: Migration20261129000952ResultsNecDecision },
   { name: 'Migration20261129000960ReportBatches', class: Migration20261129000960ReportBatches },
   { name: 'Migration20261129000970AuditBatchSeal', class: Migration20261129000970AuditBatchSeal },
+  { name: 'Migration20261129000980BallotInventory', class: Migration20261129000980BallotInventory },
 ];
