@@ -14,7 +14,7 @@ import { sql } from '../persistence/db.js';
 import { AppException, appError, err, ok } from '../shared/result.js';
 import type { TreeLevel } from '../plugin-api/index.js';
 import { reportSlug, type ReportRegistry } from './report-engine.js';
-import { BATCH_OVER, batchItems, cancelBatch, createBatch, getBatch, retryFailed, type BatchOver, type BatchRow } from './batch.js';
+import { BATCH_OVER, batchItems, cancelBatch, chunkable, createBatch, getBatch, retryFailed, type BatchOver, type BatchRow } from './batch.js';
 import { VIEW_PERMISSION } from './reports.routes.js';
 import type { ScopeResolver } from '../auth/policy.js';
 
@@ -125,7 +125,7 @@ export function batchRoutes(d: BatchRouteDeps) {
         const title = ctx.t('reports.batch.doc_title', { report: ctx.t(def.titleKey), over: ctx.t(`reports.batch.over.${i.over}`), scope: pr?.name ?? ctx.t('reports.batch.nationwide'), n: items.length });
         const runId = await createBatch(ctx.em, d.jobs, {
           id, reportId: def.id, format, title, over: i.over, baseParams: base, param, electionId: i.electionId ?? null,
-          scopePath: chain.map((n) => `${n.type}:${n.code}`), createdBy: ctx.actor.id, items,
+          scopePath: chain.map((n) => `${n.type}:${n.code}`), createdBy: ctx.actor.id, items, chunked: chunkable(def, format),
         });
         return ok({ targetType: 'report_batch', targetId: id, after: { reportId: def.id, over: i.over, format, items: items.length, provinceCode: i.provinceCode ?? null, electionId: i.electionId ?? null },
           redirect: `/reports/batches/${id}`, afterCommit: () => d.jobs.dispatch(runId) });
@@ -167,7 +167,9 @@ export function batchRoutes(d: BatchRouteDeps) {
       permission: 'core.reports.generate',
       target: (i, _req, em) => guardOn(i, em),
       handle: async (i, ctx) => {
-        const r2 = await retryFailed(ctx.em, d.jobs, i.id);
+        const b = await getBatch(ctx.em, i.id);
+        const def = b ? d.registry.get(b.report_id)?.def : undefined;
+        const r2 = await retryFailed(ctx.em, d.jobs, i.id, !!b && !!def && chunkable(def, b.format));
         if (!r2) return err(appError('CONFLICT', 'reports.batch.nothing_to_retry', 409));
         return ok({ targetType: 'report_batch', targetId: i.id, after: { retried: r2.items }, redirect: `/reports/batches/${i.id}`, afterCommit: () => d.jobs.dispatch(r2.runId) });
       },

@@ -8,6 +8,11 @@
 //                                          last child to finish queues the zip
 //   core.reports.batch-zip {batchId}    zips the items' artefacts (in item order) into one artefact
 //
+// Batch mode (PDF reports with a print view, e.g. the commune summary): items are grouped into chunks, and a chunk is
+// ONE run — core.reports.batch-chunk {batchId} — that builds each item's data, prints all its documents in one
+// Chromium call (ReportRenderer.pdfMany), splits the result into one PDF per document (own QR code, code, page numbers,
+// hash) and stores them in one transaction. An item's run_id is then its chunk's run. Other formats keep one run per item.
+//
 // No duplicates, even when a worker dies mid-batch: an item's run id derives from (batch, key, try) and its artefact
 // id from the run id, so a recovered or re-delivered run returns the stored document; the zip is built from the item
 // rows (one per key), never from a list of finished runs.
@@ -22,11 +27,22 @@ import { idFromKey, type JobService } from '../jobs/job.service.js';
 import { PermanentJobError, type JobHandler } from '../jobs/job-types.js';
 import { searchKey } from '../shared/vn-text.js';
 import { newId } from '../shared/ids.js';
-import { generateReport, type GenerateJobDeps } from './report-engine.js';
+import { generateReport, reportContext, type GenerateJobDeps, type CoreReportContext } from './report-engine.js';
+import { ChromiumMissingError } from './browser-pool.js';
+import { PDF_MIME, vnDate, type NewArtefact } from './render.service.js';
+import { allocateVerifyCode, verifyMark } from './verify.js';
+import type { JobContext } from '../jobs/job-types.js';
 
 export const BATCH_JOB = 'core.reports.batch';
 export const BATCH_ITEM_JOB = 'core.reports.batch-item';
 export const BATCH_ZIP_JOB = 'core.reports.batch-zip';
+export const BATCH_CHUNK_JOB = 'core.reports.batch-chunk';
+/**
+ * Documents per chunk (one Chromium print): large enough that the per-print cost is spread thin, small enough that a
+ * chunk takes a second or two (progress moves, a crash redoes little) and that a small batch still has a chunk for
+ * every worker slot (see {@link chunkSizeFor}).
+ */
+export const MAX_CHUNK = 48;
 export const BATCH_KIND = 'core.reports.batch';
 export const ZIP_MIME = 'application/zip';
 
@@ -55,6 +71,19 @@ export interface BatchRow {
 
 export const itemRunId = (batchId: string, key: string, tries: number) => idFromKey(`batch-item:${batchId}:${key}:${tries}`);
 export const parentRunId = (batchId: string, generation: number) => idFromKey(`batch:${batchId}:${generation}`);
+export const chunkRunId = (batchId: string, generation: number, index: number) => idFromKey(`batch-chunk:${batchId}:${generation}:${index}`);
+/** The artefact of an item's try: the engine's rule (artefact id from the item's run id), the same in both modes. */
+export const itemArtefactId = (batchId: string, key: string, tries: number) => idFromKey(`artefact:${itemRunId(batchId, key, tries)}`);
+
+/** Chunk size for `n` items: at most {@link MAX_CHUNK}, and about eight chunks for a small batch so workers share it. */
+export function chunkSizeFor(n: number): number {
+  return Math.max(1, Math.min(MAX_CHUNK, Math.ceil(n / 8)));
+}
+
+/** Whether a report's batch can be printed in chunks: PDF through a print template with its own view model. */
+export function chunkable(def: { template?: string; view?: unknown }, format: string): boolean {
+  return format === 'pdf' && !!def.template && typeof def.view === 'function';
+}
 
 /** A PostgreSQL array literal passed as ONE parameter (Knex would expand a JS array into a list). */
 function pgArray(values: readonly string[]): string {
@@ -87,6 +116,8 @@ export async function batchItems(em: EntityManager, over: BatchOver, o: { provin
 export async function createBatch(em: EntityManager, jobs: JobService, b: {
   id: string; reportId: string; format: string; title: string; over: BatchOver; baseParams: Record<string, unknown>; param: string;
   electionId: string | null; scopePath: string[]; createdBy: string; items: BatchItemSource[];
+  /** Batch mode: items in chunks of one run each (see {@link chunkable}). */
+  chunked?: boolean;
 }): Promise<string> {
   await exec(em, `insert into report_batch (id, report_id, format, title, over, base_params, election_id, scope_path, total, created_by)
     values (?, ?, ?, ?, ?, ?::jsonb, ?, string_to_array(?, ','), ?, ?)`,
@@ -95,8 +126,15 @@ export async function createBatch(em: EntityManager, jobs: JobService, b: {
   const params = b.items.map((it) => JSON.stringify({ ...b.baseParams, [b.param]: it.key }));
   await exec(em, `insert into report_batch_item (batch_id, key, position, label, params, run_id)
     select ?, k, ord::int, l, p::jsonb, r::uuid from unnest(?::text[], ?::text[], ?::text[], ?::text[]) with ordinality as t(k, l, p, r, ord)`,
-    [b.id, pgArray(b.items.map((i) => i.key)), pgArray(b.items.map((i) => i.label)), pgArray(params), pgArray(b.items.map((i) => itemRunId(b.id, i.key, 1)))]);
-  return jobs.enqueue(BATCH_JOB, { batchId: b.id }, { runId: parentRunId(b.id, 1), createdBy: b.createdBy, electionId: b.electionId, em });
+    [b.id, pgArray(b.items.map((i) => i.key)), pgArray(b.items.map((i) => i.label)), pgArray(params), pgArray(runIdsFor(b.id, 1, b.items.map((i) => i.key), 1, b.chunked))]);
+  return jobs.enqueue(BATCH_JOB, { batchId: b.id, ...(b.chunked ? { chunked: true } : {}) }, { runId: parentRunId(b.id, 1), createdBy: b.createdBy, electionId: b.electionId, em });
+}
+
+/** The run of each item (in item order): its own run, or in batch mode the run of its chunk. */
+function runIdsFor(batchId: string, generation: number, keys: string[], tries: number | number[], chunked?: boolean): string[] {
+  if (!chunked) return keys.map((k, i) => itemRunId(batchId, k, Array.isArray(tries) ? tries[i] : tries));
+  const size = chunkSizeFor(keys.length);
+  return keys.map((_, i) => chunkRunId(batchId, generation, Math.floor(i / size)));
 }
 
 export async function getBatch(em: EntityManager, id: string): Promise<BatchRow | undefined> {
@@ -121,25 +159,31 @@ export async function checkComplete(em: EntityManager, jobs: JobService, batchId
   if (zipRun) await jobs.dispatch(zipRun);
 }
 
-const payloadOf = (raw: unknown): { batchId: string; key?: string } => {
-  const p = raw as { batchId?: unknown; key?: unknown };
+const payloadOf = (raw: unknown): { batchId: string; key?: string; chunked: boolean } => {
+  const p = raw as { batchId?: unknown; key?: unknown; chunked?: unknown };
   if (typeof p?.batchId !== 'string') throw new PermanentJobError('invalid payload: batchId');
-  return { batchId: p.batchId, key: typeof p.key === 'string' ? p.key : undefined };
+  return { batchId: p.batchId, key: typeof p.key === 'string' ? p.key : undefined, chunked: p.chunked === true };
 };
 
 /** The parent: a child run per queued item (idempotent: run ids are fixed), handed to the queue. */
 export function batchJob(jobs: JobService): JobHandler {
   return async (raw, ctx) => {
-    const { batchId } = payloadOf(raw);
+    const { batchId, chunked } = payloadOf(raw);
     const b = await getBatch(ctx.em, batchId);
     if (!b) throw new Error(`batch ${batchId} not found`); // not committed yet: retried
     if (b.status === 'cancelled') return { cancelled: true };
     // All job_run rows in one statement (on conflict: already recorded by an earlier attempt), then dispatched.
-    await exec(ctx.em, `insert into job_run (id, name, status, payload, created_by, election_id)
-      select run_id, ?, 'queued', jsonb_build_object('batchId', batch_id, 'key', key), ?, ? from report_batch_item where batch_id = ? and status = 'queued'
-      on conflict (id) do nothing`, [BATCH_ITEM_JOB, b.created_by, b.election_id, batchId]);
+    if (chunked) {
+      await exec(ctx.em, `insert into job_run (id, name, status, payload, created_by, election_id)
+        select distinct run_id, ?, 'queued'::text, jsonb_build_object('batchId', batch_id), ?, ?::uuid from report_batch_item where batch_id = ? and status = 'queued'
+        on conflict (id) do nothing`, [BATCH_CHUNK_JOB, b.created_by, b.election_id, batchId]);
+    } else {
+      await exec(ctx.em, `insert into job_run (id, name, status, payload, created_by, election_id)
+        select run_id, ?, 'queued', jsonb_build_object('batchId', batch_id, 'key', key), ?, ? from report_batch_item where batch_id = ? and status = 'queued'
+        on conflict (id) do nothing`, [BATCH_ITEM_JOB, b.created_by, b.election_id, batchId]);
+    }
     const runs = await sql<{ run_id: string }>(ctx.em, `select i.run_id from report_batch_item i join job_run r on r.id = i.run_id
-      where i.batch_id = ? and i.status = 'queued' and r.status = 'queued' order by i.position`, [batchId]);
+      where i.batch_id = ? and i.status = 'queued' and r.status = 'queued' group by i.run_id order by min(i.position)`, [batchId]);
     let n = 0;
     for (const r of runs) {
       await jobs.dispatch(r.run_id);
@@ -180,6 +224,118 @@ export function batchItemJob(jobs: JobService, engine: GenerateJobDeps): JobHand
     await checkComplete(ctx.em, jobs, batchId);
     return { artefactId };
   };
+}
+
+interface ChunkItem {
+  key: string;
+  params: Record<string, unknown>;
+  tries: number;
+}
+
+/**
+ * A chunk (batch mode): every queued item of this run, printed together. Items whose data cannot be built fail alone
+ * (permanently, audited like the engine's failed attempts); documents already stored by an earlier attempt of this run
+ * are not made again (artefact ids derive from the item's try). A failure of the print itself is retried with the run;
+ * on the last attempt the chunk's remaining items are marked failed, so a retry of the batch redoes only them.
+ */
+export function batchChunkJob(jobs: JobService, d: GenerateJobDeps): JobHandler {
+  return async (raw, ctx) => {
+    const { batchId } = payloadOf(raw);
+    const b = await getBatch(ctx.em, batchId);
+    if (!b) throw new PermanentJobError(`batch ${batchId} not found`);
+    if (b.status === 'cancelled') return { cancelled: true };
+    const items = await sql<ChunkItem>(ctx.em, `select key, params, tries from report_batch_item where batch_id = ? and run_id = ? and status = 'queued' order by position`, [batchId, ctx.runId]);
+    if (!items.length) {
+      await checkComplete(ctx.em, jobs, batchId);
+      return { skipped: true };
+    }
+    const failItems = async (list: { key: string; error: string }[]) => {
+      if (!list.length) return;
+      await exec(ctx.em, `update report_batch_item i set status = 'failed', error = v.e from unnest(?::text[], ?::text[]) as v(k, e)
+        where i.batch_id = ? and i.key = v.k and i.run_id = ? and i.status = 'queued'`, [pgArray(list.map((f) => f.key)), pgArray(list.map((f) => f.error.slice(0, 500))), batchId, ctx.runId]);
+    };
+    try {
+      const made = await makeChunk(d, ctx, b, items, failItems);
+      if (made.length) {
+        await exec(ctx.em, `update report_batch_item i set status = 'succeeded', artefact_id = v.a::uuid, error = null from unnest(?::text[], ?::text[]) as v(k, a)
+          where i.batch_id = ? and i.key = v.k and i.run_id = ? and i.status = 'queued'`, [pgArray(made.map((m) => m.key)), pgArray(made.map((m) => m.artefactId)), batchId, ctx.runId]);
+      }
+      await checkComplete(ctx.em, jobs, batchId);
+      return { documents: made.length, failed: items.length - made.length };
+    } catch (e) {
+      const permanent = e instanceof PermanentJobError || e instanceof ChromiumMissingError;
+      if (permanent || ctx.attempt >= 3) {
+        await failItems(items.map((it) => ({ key: it.key, error: e instanceof Error ? e.message : String(e) })));
+        await checkComplete(ctx.em, jobs, batchId);
+      }
+      if (e instanceof ChromiumMissingError) throw new PermanentJobError(e.message);
+      throw e;
+    }
+  };
+}
+
+/** Builds, prints, splits and stores the documents of a chunk; returns the items done (stored now or before). */
+async function makeChunk(d: GenerateJobDeps, ctx: JobContext, b: BatchRow, items: ChunkItem[], failItems: (l: { key: string; error: string }[]) => Promise<void>): Promise<{ key: string; artefactId: string }[]> {
+  const entry = d.registry.get(b.report_id);
+  if (!entry) throw new PermanentJobError(d.i18n.t('vi', 'reports.engine.unknown_report', { id: b.report_id }));
+  const { def, owner } = entry;
+  if (!chunkable(def, b.format)) throw new PermanentJobError(d.i18n.t('vi', 'reports.engine.bad_format', { id: def.id, format: b.format }));
+  const [run] = await sql<{ created_by: string }>(ctx.em, 'select created_by from job_run where id = ?', [ctx.runId]);
+  const createdBy = run?.created_by ?? b.created_by;
+  const ids = items.map((it) => itemArtefactId(b.id, it.key, it.tries));
+  const stored = new Set((await sql<{ id: string }>(ctx.em, `select id::text as id from artefact where id = any(?::uuid[])`, [pgArray(ids)])).map((r) => r.id));
+  const done: { key: string; artefactId: string }[] = [];
+  const failed: { key: string; error: string }[] = [];
+  const todo: { key: string; artefact: Omit<NewArtefact, 'bytes'>; view: Record<string, unknown>; title: string; verify: Awaited<ReturnType<typeof verifyMark>> }[] = [];
+  const today = vnDate(d.clock.now());
+  const rctx = reportContext(d, ctx.em, owner, ctx.log) as CoreReportContext;
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i];
+    const artefactId = ids[i];
+    if (stored.has(artefactId)) {
+      done.push({ key: it.key, artefactId });
+      continue;
+    }
+    const parsed = def.params.safeParse(it.params);
+    if (!parsed.success) {
+      failed.push({ key: it.key, error: `invalid params: ${parsed.error.issues.map((x) => x.path.join('.') + ' ' + x.message).join('; ')}` });
+      continue;
+    }
+    const params = def.defaults ? def.defaults(parsed.data, { today }) : parsed.data;
+    const built = await def.build(params, rctx);
+    if (!built.ok) {
+      const reason = d.i18n.t('vi', built.error.messageKey, built.error.params);
+      // A document that could not be produced is audited (as the engine does for a single request).
+      await ctx.em.transactional(async (tx) => {
+        await recordAudit(tx, { actor: createdBy, action: 'reports.artefact.create', targetType: 'job_run', targetId: ctx.runId,
+          after: { kind: def.id, format: b.format, params, batchId: b.id, key: it.key, reason }, result: 'failed' });
+      });
+      failed.push({ key: it.key, error: reason });
+      continue;
+    }
+    const data = built.value;
+    const title = def.title ? def.title(params, data, rctx) : d.i18n.t('vi', def.titleKey);
+    const target = def.target(params);
+    const chain = await d.scopes.ancestors(ctx.em, target);
+    const scopePath = (chain ?? [target, { type: 'nation', code: 'VN' }]).map((n) => `${n.type}:${n.code}`);
+    const verifyCode = await allocateVerifyCode(ctx.em, artefactId);
+    const view = def.view!(params, data, { ...rctx, documentId: artefactId });
+    todo.push({
+      key: it.key, view, title, verify: await verifyMark(d.publicBaseUrl, verifyCode),
+      artefact: { id: artefactId, kind: def.id, title, params, mime: PDF_MIME, ext: 'pdf', format: 'pdf', verifyCode, scopePath, electionId: target.electionId ?? null, createdBy, jobRunId: ctx.runId },
+    });
+    if (i % 8 === 7) await ctx.progress(i + 1, items.length * 2);
+  }
+  await failItems(failed);
+  if (todo.length) {
+    const pdfs = await d.renderer.pdfMany(def.template!, todo.map((t) => ({ data: t.view, opts: { title: t.title, lang: 'vi', verify: t.verify } })));
+    await ctx.progress(items.length + Math.floor(items.length / 2), items.length * 2);
+    const saved = await d.renderer.storeMany(ctx.em, todo.map((t, i) => ({ ...t.artefact, bytes: pdfs[i] })));
+    saved.forEach((s, i) => done.push({ key: todo[i].key, artefactId: s.id }));
+    ctx.log.info({ batchId: b.id, documents: saved.length, report: def.id }, 'batch chunk generated');
+  }
+  await ctx.progress(items.length * 2, items.length * 2);
+  return done;
 }
 
 /** The zip of a batch: every succeeded item's file, in item order, named by position, key and title. */
@@ -243,19 +399,20 @@ export function batchZipJob(dataDir: string): JobHandler {
 }
 
 /** Retry of the failed items only: a new try (new run id) for each, then the parent again. */
-export async function retryFailed(em: EntityManager, jobs: JobService, batchId: string): Promise<{ runId: string; items: number } | undefined> {
+export async function retryFailed(em: EntityManager, jobs: JobService, batchId: string, chunked = false): Promise<{ runId: string; items: number } | undefined> {
   const [b] = await sql<{ generation: number }>(em, `update report_batch set status = 'running', generation = generation + 1, zip_artefact_id = null, finished_at = null, updated_at = now()
     where id = ? and status in ('partial', 'failed') and failed > 0 returning generation`, [batchId]);
   if (!b) return undefined;
-  const failed = await sql<{ key: string; tries: number }>(em, `select key, tries from report_batch_item where batch_id = ? and status = 'failed'`, [batchId]);
+  const failed = await sql<{ key: string; tries: number }>(em, `select key, tries from report_batch_item where batch_id = ? and status = 'failed' order by position`, [batchId]);
+  const runIds = runIdsFor(batchId, b.generation, failed.map((f) => f.key), failed.map((f) => f.tries + 1), chunked);
   for (let i = 0; i < failed.length; i += 1000) {
     const chunk = failed.slice(i, i + 1000);
     await exec(em, `update report_batch_item i set status = 'queued', tries = i.tries + 1, error = null, run_id = v.r::uuid from unnest(?::text[], ?::text[]) as v(k, r)
-      where i.batch_id = ? and i.key = v.k and i.status = 'failed'`, [pgArray(chunk.map((c) => c.key)), pgArray(chunk.map((c) => itemRunId(batchId, c.key, c.tries + 1))), batchId]);
+      where i.batch_id = ? and i.key = v.k and i.status = 'failed'`, [pgArray(chunk.map((c) => c.key)), pgArray(runIds.slice(i, i + 1000)), batchId]);
   }
   await exec(em, `update report_batch set failed = 0 where id = ?`, [batchId]);
   const [row] = await sql<{ created_by: string; election_id: string | null }>(em, `select created_by, election_id from report_batch where id = ?`, [batchId]);
-  const runId = await jobs.enqueue(BATCH_JOB, { batchId }, { runId: parentRunId(batchId, b.generation), createdBy: row.created_by, electionId: row.election_id, em });
+  const runId = await jobs.enqueue(BATCH_JOB, { batchId, ...(chunked ? { chunked: true } : {}) }, { runId: parentRunId(batchId, b.generation), createdBy: row.created_by, electionId: row.election_id, em });
   return { runId, items: failed.length };
 }
 

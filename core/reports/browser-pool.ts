@@ -52,6 +52,11 @@ export interface PdfRenderOptions {
    */
   footerTemplate?: string;
   timeoutMs?: number;
+  /**
+   * Tagged PDF (structure tree for assistive technology; Chromium's default). A batch print, split per document,
+   * cannot keep the tree and turns it off (building it would only cost time; ≈ 10 % in a noisy measurement).
+   */
+  tagged?: boolean;
 }
 
 export interface BrowserPoolStats {
@@ -122,6 +127,7 @@ export class BrowserPool {
         displayHeaderFooter: !!o.footerTemplate,
         headerTemplate: '<span></span>',
         footerTemplate: o.footerTemplate ?? '<span></span>',
+        tagged: o.tagged ?? true,
         timeout,
       });
     });

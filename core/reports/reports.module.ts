@@ -15,6 +15,7 @@ import { formReports } from './forms/forms.reports.js';
 import { FORM_MESSAGES } from './forms/messages.js';
 import { communeSummaryReport } from './forms/commune-summary.report.js';
 import { BATCH_ITEM_JOB, BATCH_JOB, BATCH_ZIP_JOB, batchItemJob, batchJob, batchZipJob } from './batch.js';
+import { BATCH_CHUNK_JOB, batchChunkJob } from './batch.js';
 import { batchRoutes } from './batch.routes.js';
 import { SCHEDULED_JOB, scheduledJob, syncSchedules } from './schedules.js';
 import { scheduleRoutes } from './schedules.routes.js';
@@ -57,6 +58,7 @@ export function createReportsModule(d: KernelDeps, plugins?: PluginRegistry): Re
       [PROVINCE_COMMUNES_JOB]: provinceCommunesAliasJob(engine),
       [BATCH_JOB]: batchJob(d.jobs),
       [BATCH_ITEM_JOB]: batchItemJob(d.jobs, engine),
+      [BATCH_CHUNK_JOB]: batchChunkJob(d.jobs, engine),
       [BATCH_ZIP_JOB]: batchZipJob(d.config.dataDir),
       [SCHEDULED_JOB]: scheduledJob(engine),
     },

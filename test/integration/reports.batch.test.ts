@@ -1,7 +1,9 @@
 // Batch generation (issue 8 point 4) on the real app: one commune summary per commune of a province, through the
 // BullMQ transport and the in-process one (no REDIS_URL); progress to 100 %, one zip with exactly one document per
 // commune; failures retried alone; cancel; and a worker stopped mid-batch (plus a run left 'running' as a crash
-// leaves it) finishes after a restart without duplicate documents.
+// leaves it) finishes after a restart without duplicate documents. The commune summary is printed in batch mode
+// (chunks of documents in one Chromium print, split per document): each document still has its own QR code, code and
+// hash, and the public check page confirms it.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +13,14 @@ import { insertUnits, referenceUnits } from '../helpers/admin-units-fixture.js';
 import { createTokenUser, type TokenUser } from '../helpers/token-user.js';
 import { boot } from '../../core/kernel/boot.js';
 import { sql, exec } from '../../core/persistence/db.js';
-import { BATCH_ITEM_JOB } from '../../core/reports/batch.js';
+import { createHash } from 'node:crypto';
+import { PNG } from 'pngjs';
+import jsQRModule from 'jsqr';
+import { BATCH_CHUNK_JOB, BATCH_ITEM_JOB } from '../../core/reports/batch.js';
+import { TestClient } from '../helpers/client.js';
+
+type JsQR = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
+const jsQR: JsQR = (jsQRModule as unknown as { default?: JsQR }).default ?? (jsQRModule as unknown as JsQR);
 
 /** A province with few communes keeps the test short; read from the reference file, never quoted. */
 const PROVINCE = '12';
@@ -42,6 +51,18 @@ function zipEntries(url: string, who: TokenUser, artefactId: string, dir: string
   })();
 }
 
+/** Posts a file to the public check page as a browser would (multipart; the visitor's CSRF token in the form's action). */
+async function compare(url: string, pathname: string, bytes: Buffer): Promise<{ status: number; html: string }> {
+  const visitor = new TestClient(url);
+  const page = await (await visitor.get(pathname)).text();
+  const action = /<form method="post" action="([^"]+)" enctype="multipart\/form-data"/.exec(page)![1].replace(/&amp;/g, '&');
+  const body = new FormData();
+  body.set('file', new Blob([new Uint8Array(bytes)], { type: 'application/pdf' }), 'ban-sao.pdf');
+  const cookie = [...visitor.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const res = await fetch(url + action, { method: 'POST', body, headers: { cookie }, redirect: 'manual' });
+  return { status: res.status, html: await res.text() };
+}
+
 describe('batch through BullMQ', () => {
   let app: TestApp;
   let nec: TokenUser;
@@ -65,9 +86,44 @@ describe('batch through BullMQ', () => {
     const html = await (await fetch(`${app.url}/reports/batches/${id}`, { headers: nec.headers })).text();
     expect(html).toContain('progress-fill w100');
     expect(html).toContain(`/artefacts/${b.zipArtefactId}/download`);
+
+    // Batch mode: a handful of chunk runs, not one run per document.
+    const em = app.orm.em.fork();
+    const runs = await sql<{ name: string; n: string }>(em, `select name, count(*)::text as n from job_run where payload->>'batchId' = ? and name in (?, ?) group by name`, [id, BATCH_CHUNK_JOB, BATCH_ITEM_JOB]);
+    expect(runs).toHaveLength(1);
+    expect(runs[0].name).toBe(BATCH_CHUNK_JOB);
+    expect(Number(runs[0].n)).toBeLessThan(communes / 2);
+
+    // Each document is its own PDF: one page, its own code (distinct), its hash recorded; the QR code of two of them
+    // (first and last of the batch) leads to the check page, which confirms the downloaded bytes and refuses a change.
+    const docs = await sql<{ id: string; verify_code: string; sha256: string; path: string }>(em,
+      `select a.id, a.verify_code, a.sha256, a.path from report_batch_item i join artefact a on a.id = i.artefact_id where i.batch_id = ? order by i.position`, [id]);
+    expect(docs).toHaveLength(communes);
+    expect(new Set(docs.map((x) => x.verify_code)).size).toBe(communes);
+    for (const dct of [docs[0], docs[docs.length - 1]]) {
+      const res = await fetch(`${app.url}/artefacts/${dct.id}/download`, { headers: nec.headers });
+      expect(res.status).toBe(200);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(dct.sha256);
+      const file = path.join(app.config.dataDir, `check-${dct.id}.pdf`);
+      fs.writeFileSync(file, bytes);
+      expect(execFileSync('pdfinfo', [file], { encoding: 'utf8' })).toMatch(/Pages:\s+1\n/);
+      execFileSync('pdftoppm', ['-r', '200', '-png', '-singlefile', file, file]);
+      const png = PNG.sync.read(fs.readFileSync(`${file}.png`));
+      const url = jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.byteLength), png.width, png.height)?.data;
+      expect(url).toBe(`${app.config.publicBaseUrl}/v/${dct.verify_code}`);
+      const checkPath = new URL(url!).pathname;
+      // An idle keep-alive socket may have been closed by the server while the PNG was decoded: a GET can be repeated.
+      const page = await (await fetch(app.url + checkPath).catch(() => fetch(app.url + checkPath))).text();
+      expect(page).toContain(dct.sha256);
+      expect((await compare(app.url, checkPath, bytes)).html).toContain('<h2>Khớp</h2>');
+      const changed = Buffer.from(bytes);
+      changed[Math.floor(changed.length / 2)] ^= 0x01;
+      expect((await compare(app.url, checkPath, changed)).html).toContain('<h2>Không khớp</h2>');
+    }
   }, 300_000);
 
-  it('failed documents are retried alone: two items fail, "retry" makes two new runs and the zip is complete', async () => {
+  it('failed documents are retried alone: two items fail, "retry" makes only those two again (a new try each) and the zip is complete', async () => {
     const id = await startBatch(app.url, nec, { reportId: REPORT, over: 'commune', provinceCode: PROVINCE });
     // The last two items (run last, in item order) get a commune that does not exist: a real, permanent failure.
     const em = app.orm.em.fork();
@@ -79,13 +135,16 @@ describe('batch through BullMQ', () => {
     const page = await (await fetch(`${app.url}/reports/batches/${id}`, { headers: nec.headers })).text();
     expect(page).toContain('Tạo lại 2 tài liệu bị lỗi');
     await exec(em, `update report_batch_item set params = jsonb_set(params, '{communeCode}', to_jsonb(key)) where batch_id = ?`, [id]);
-    const runsBefore = await sql<{ n: string }>(em, `select count(*)::text as n from job_run where name = ? and payload->>'batchId' = ?`, [BATCH_ITEM_JOB, id]);
+    const docsBefore = await sql<{ n: string }>(em, `select count(*)::text as n from artefact where kind = ?`, [REPORT]);
     const res = await fetch(`${app.url}/reports/batches/${id}/retry`, { method: 'POST', headers: nec.headers, redirect: 'manual' });
     expect(res.status).toBe(303);
     const again = await settled(app.url, nec, id);
     expect(again).toMatchObject({ status: 'succeeded', done: communes, failed: 0, percent: 100 });
-    const runsAfter = await sql<{ n: string }>(em, `select count(*)::text as n from job_run where name = ? and payload->>'batchId' = ?`, [BATCH_ITEM_JOB, id]);
-    expect(Number(runsAfter[0].n) - Number(runsBefore[0].n)).toBe(2);
+    // Only the two failed documents were made again (a new try each), in one chunk run.
+    const docsAfter = await sql<{ n: string }>(em, `select count(*)::text as n from artefact where kind = ?`, [REPORT]);
+    expect(Number(docsAfter[0].n) - Number(docsBefore[0].n)).toBe(2);
+    const tries = await sql<{ key: string }>(em, `select key from report_batch_item where batch_id = ? and tries = 2 order by key`, [id]);
+    expect(tries.map((x) => x.key)).toEqual([last[0].key, last[1].key].sort());
     const entries = await zipEntries(app.url, nec, again.zipArtefactId!, app.config.dataDir);
     expect(entries).toHaveLength(communes);
     // One audit event per request: the retry is audited once.
