@@ -7,12 +7,12 @@
 // raw PostgreSQL rate for the same writes (minutes row, entry row, status update; on every second one the version, its
 // votes and the acceptance) in the same run.
 import pg from 'pg';
-import autocannon from 'autocannon';
 import { startTestApp, TEST_DATABASE_URL } from '../test/helpers/test-app.js';
 import { waitReferenceImport } from '../test/helpers/admin-tree.js';
 import { createElection } from '../test/helpers/structure.js';
 import { TestClient, createUser } from '../test/helpers/client.js';
 import { percentile, round, type Bench, type BenchEntry } from './lib.js';
+import { openLoad, startWebTier, type LoadRequest, type OpenLoadResult } from './http-load.js';
 import { sql } from '../core/persistence/db.js';
 import { newId } from '../core/shared/ids.js';
 import { TOKENS } from '../core/kernel/tokens.js';
@@ -23,6 +23,7 @@ const SECONDS = Number(process.env.COUNT_MINUTES_BENCH_SECONDS ?? 60);
 const RATE = Number(process.env.COUNT_MINUTES_BENCH_RATE ?? 400);
 const CONNECTIONS = Number(process.env.COUNT_MINUTES_BENCH_CONNECTIONS ?? 32);
 const RAW_CLIENTS = 8;
+const WEB_PROCESSES = Number(process.env.COUNT_MINUTES_BENCH_WEB_PROCESSES ?? 0);
 const CONTEST = 'national-assembly';
 
 interface Area { id: string; unit_id: string; voters: number; seats: number; candidates: string[] }
@@ -122,27 +123,32 @@ export const countMinutesBench: Bench = {
       }));
       const headers = (j: number) => ({ cookie: sessions[j & 1].cookie, 'x-csrf-token': sessions[j & 1].csrf, 'content-type': 'application/json', accept: 'application/json' });
       const path = `/api/v1/elections/${electionId}/count-minutes/entries`;
+      // The web tier under test: this process's app (WEB_PROCESSES=0, the default) or its own clustered web processes
+      // (bench/http-load.ts), this process keeping the workers. The load generator always runs in a child process.
+      const web = WEB_PROCESSES ? await startWebTier(app.config, WEB_PROCESSES) : { url: app.url, stop: async () => {} };
       let j = 0;
-      for (let k = 0; k < 40; k++, j++) {
-        const r = await fetch(app.url + path, { method: 'POST', headers: headers(j), body: JSON.stringify(minutesFor(areas[j >> 1])) });
-        if (r.status !== 201) throw new Error(`warm-up: ${r.status} ${await r.text()}`);
-      }
+      let result: OpenLoadResult;
+      let audit0: number;
+      let acc0: number;
       const count = async (q: string) => (await sql<{ n: number }>(em, q))[0].n;
-      const audit0 = await count(`select count(*)::int as n from audit_event where action = 'core.minutes.entry.save' and result = 'success'`);
-      const acc0 = await count(`select count(*)::int as n from count_minutes where status = 'accepted'`);
-      const result = await autocannon({
-        url: app.url, connections: CONNECTIONS, duration: SECONDS, overallRate: RATE,
-        requests: [{
-          method: 'POST',
-          setupRequest: (req: Record<string, unknown>) => {
-            const k = j++;
-            return { ...req, path, body: JSON.stringify(minutesFor(areas[(k >> 1) % areas.length])), headers: headers(k) };
-          },
-        }],
-      } as unknown as autocannon.Options);
+      try {
+        for (let k = 0; k < 40; k++, j++) {
+          const r = await fetch(web.url + path, { method: 'POST', headers: headers(j), body: JSON.stringify(minutesFor(areas[j >> 1])) });
+          if (r.status !== 201) throw new Error(`warm-up: ${r.status} ${await r.text()}`);
+        }
+        audit0 = await count(`select count(*)::int as n from audit_event where action = 'core.minutes.entry.save' and result = 'success'`);
+        acc0 = await count(`select count(*)::int as n from count_minutes where status = 'accepted'`);
+        const requests: LoadRequest[] = Array.from({ length: Math.ceil(RATE * SECONDS * 1.05) }, () => {
+          const k = j++;
+          return { method: 'POST', path, headers: headers(k), body: JSON.stringify(minutesFor(areas[(k >> 1) % areas.length])) };
+        });
+        result = await openLoad({ url: web.url, connections: CONNECTIONS, rate: RATE, seconds: SECONDS, requests });
+      } finally {
+        await web.stop();
+      }
       const audit1 = await count(`select count(*)::int as n from audit_event where action = 'core.minutes.entry.save' and result = 'success'`);
       const acc1 = await count(`select count(*)::int as n from count_minutes where status = 'accepted'`);
-      const ok = result['2xx'];
+      const ok = result.ok;
       const httpRate = ok / SECONDS;
 
       // (b) raw PostgreSQL: the same writes for other areas, same run.
@@ -150,12 +156,12 @@ export const countMinutesBench: Bench = {
       const rawAreas = areas.slice(start, start + Math.max(10_000, Math.round(httpRate * SECONDS * 2)));
       const raw = await rawRate(app.config.databaseSchema, electionId, rawAreas, Math.min(SECONDS, 30));
       out.push({
-        name: `count-minutes submissions over HTTP (session + CSRF + JSON API + rule catalogue + double entry + audit; every 2nd accepts with votes + aggregation run), offered ${RATE}/s for ${SECONDS} s, ${CONNECTIONS} connections`,
+        name: `count-minutes submissions over HTTP (session + CSRF + JSON API + rule catalogue + double entry + audit; every 2nd accepts with votes + aggregation run), offered ${RATE}/s for ${SECONDS} s, ${CONNECTIONS} connections, ${WEB_PROCESSES ? `${WEB_PROCESSES} web processes (job workers in another process)` : 'web + workers in one process'}, load generator in its own process`,
         value: round(httpRate, 1), unit: 'submissions/s',
         raw: { name: `raw PostgreSQL: the same minutes/entry rows (and version + votes + acceptance every 2nd) in one transaction, ${RAW_CLIENTS} clients`, value: round(raw.rate, 1), unit: 'transactions/s' },
         ratio: round(httpRate / raw.rate, 3),
         notes: `latency p50 ${result.latency.p50} ms, p97.5 ${result.latency.p97_5} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms (corrected for coordinated omission); ` +
-          `${ok} × 2xx, ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts; ${audit1 - audit0} audited successes, ${acc1 - acc0} minutes accepted; ` +
+          `${ok} × 2xx, ${result.non2xx} non-2xx ${JSON.stringify(result.statuses)}, ${result.errors} errors, ${result.timeouts} timeouts; ${audit1 - audit0} audited successes, ${acc1 - acc0} minutes accepted; ` +
           `raw p50 ${round(raw.p50)} ms, p99 ${round(raw.p99)} ms over ${raw.n} transactions; seed:national ${round(seedS, 1)} s (${seeded.areas} areas)`,
       });
       out.push({ name: 'count-minutes submission latency p99 at the offered rate', value: result.latency.p99, unit: 'ms' });

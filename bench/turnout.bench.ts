@@ -7,13 +7,13 @@
 // (c) the national aggregation over 72,195 polling areas × 3 contests × 5 report times (1,082,925 reports) from the
 // running totals, against the direct group-by over the reports; (d) the national completeness query and page latency.
 import pg from 'pg';
-import autocannon from 'autocannon';
 import { startTestApp, TEST_DATABASE_URL } from '../test/helpers/test-app.js';
 import { waitReferenceImport } from '../test/helpers/admin-tree.js';
 import { createElection } from '../test/helpers/structure.js';
 import { TestClient, createUser } from '../test/helpers/client.js';
 import { createTokenUser } from '../test/helpers/token-user.js';
 import { load, percentile, round, type Bench, type BenchEntry } from './lib.js';
+import { openLoad, startWebTier, type LoadRequest, type OpenLoadResult } from './http-load.js';
 import { sql } from '../core/persistence/db.js';
 import { newId } from '../core/shared/ids.js';
 import { TOKENS } from '../core/kernel/tokens.js';
@@ -27,6 +27,7 @@ const SECONDS = Number(process.env.TURNOUT_BENCH_SECONDS ?? 60);
 const RATE = Number(process.env.TURNOUT_BENCH_RATE ?? 300);
 const CONNECTIONS = Number(process.env.TURNOUT_BENCH_CONNECTIONS ?? 32);
 const RAW_CLIENTS = 8;
+const WEB_PROCESSES = Number(process.env.TURNOUT_BENCH_WEB_PROCESSES ?? 0);
 const CONTESTS = ['national-assembly', 'provincial-council', 'commune-council'];
 
 interface Area { id: string; commune: string; voters: number }
@@ -94,37 +95,42 @@ export const turnoutBench: Bench = {
       let i = 0;
       const httpSlot = '09:00';
       const bodyFor = (a: Area) => new URLSearchParams({ _csrf: csrf, slot: httpSlot, ...Object.fromEntries(CONTESTS.map((c) => [`v:${c}`, String(Math.floor(a.voters * 0.27))])) }).toString();
-      // Warm-up (statements, templates, pools).
-      for (let w = 0; w < 20; w++) {
-        const a = areas[i++];
-        const r = await fetch(`${app.url}/elections/${electionId}/turnout/area/${a.id}`, { method: 'POST', headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: bodyFor(a) });
-        if (r.status !== 200) throw new Error(`warm-up: ${r.status} ${await r.text()}`);
+      // The web tier under test: this process's app (WEB_PROCESSES=0, the default) or its own clustered web processes
+      // (bench/http-load.ts), this process keeping the workers. The load generator always runs in a child process.
+      const web = WEB_PROCESSES ? await startWebTier(app.config, WEB_PROCESSES) : { url: app.url, stop: async () => {} };
+      const hdrs = { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+      let result: OpenLoadResult;
+      let audit0: number;
+      try {
+        // Warm-up (statements, templates, pools).
+        for (let w = 0; w < 20; w++) {
+          const a = areas[i++];
+          const r = await fetch(`${web.url}/elections/${electionId}/turnout/area/${a.id}`, { method: 'POST', headers: hdrs, body: bodyFor(a) });
+          if (r.status !== 200) throw new Error(`warm-up: ${r.status} ${await r.text()}`);
+        }
+        audit0 = (await sql<{ n: number }>(em, `select count(*)::int as n from audit_event where action = 'core.turnout.report' and result = 'success'`))[0].n;
+        const requests: LoadRequest[] = Array.from({ length: Math.ceil(RATE * SECONDS * 1.05) }, () => {
+          const a = areas[i++ % areas.length];
+          return { method: 'POST', path: `/elections/${electionId}/turnout/area/${a.id}`, body: bodyFor(a), headers: hdrs };
+        });
+        result = await openLoad({ url: web.url, connections: CONNECTIONS, rate: RATE, seconds: SECONDS, requests });
+      } finally {
+        await web.stop();
       }
-      const [{ n: audit0 }] = await sql<{ n: number }>(em, `select count(*)::int as n from audit_event where action = 'core.turnout.report' and result = 'success'`);
-      const result = await autocannon({
-        url: app.url, connections: CONNECTIONS, duration: SECONDS, overallRate: RATE,
-        requests: [{
-          method: 'POST',
-          setupRequest: (req: Record<string, unknown>) => {
-            const a = areas[i++ % areas.length];
-            return { ...req, path: `/elections/${electionId}/turnout/area/${a.id}`, body: bodyFor(a), headers: { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' } };
-          },
-        }],
-      } as unknown as autocannon.Options);
       const [{ n: audit1 }] = await sql<{ n: number }>(em, `select count(*)::int as n from audit_event where action = 'core.turnout.report' and result = 'success'`);
-      const ok = result['2xx'];
+      const ok = result.ok;
       const httpRate = ok / SECONDS;
 
       // (b) raw PostgreSQL: the same writes for other areas at another slot, same run.
       const rawAreas = areas.slice(i + 100, i + 100 + Math.max(20_000, Math.round(httpRate * SECONDS * 3)));
       const raw = await rawRate(app.config.databaseSchema, electionId, rawAreas, '11:00', Math.min(SECONDS, 30));
       out.push({
-        name: `turnout slot submissions over HTTP (session + CSRF + rules 22/34 + 3 reports + running totals + audit), offered ${RATE}/s for ${SECONDS} s, ${CONNECTIONS} connections`,
+        name: `turnout slot submissions over HTTP (session + CSRF + rules 22/34 + 3 reports + running totals + audit), offered ${RATE}/s for ${SECONDS} s, ${CONNECTIONS} connections, ${WEB_PROCESSES ? `${WEB_PROCESSES} web processes (job workers in another process)` : 'web + workers in one process'}, load generator in its own process`,
         value: round(httpRate, 1), unit: 'submissions/s',
         raw: { name: `raw PostgreSQL: the same 3 report rows + 3 total upserts per area in one transaction, ${RAW_CLIENTS} clients`, value: round(raw.rate, 1), unit: 'transactions/s' },
         ratio: round(httpRate / raw.rate, 3),
         notes: `latency p50 ${result.latency.p50} ms, p97.5 ${result.latency.p97_5} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms (corrected for coordinated omission); ` +
-          `${ok} × 2xx, ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts; ${audit1 - audit0} audited successes; ` +
+          `${ok} × 2xx, ${result.non2xx} non-2xx ${JSON.stringify(result.statuses)}, ${result.errors} errors, ${result.timeouts} timeouts; ${audit1 - audit0} audited successes; ` +
           `raw p50 ${round(raw.p50)} ms, p99 ${round(raw.p99)} ms over ${raw.n} transactions; seed:national ${round(seedS, 1)} s (${seeded.areas} areas)`,
       });
       out.push({ name: 'turnout submission latency p99 at the offered rate', value: result.latency.p99, unit: 'ms' });
