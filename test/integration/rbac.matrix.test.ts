@@ -217,6 +217,10 @@ const ROUTES: RouteCase[] = [
     name: 'POST finalise a province\'s results (URL: province code)', kind: 'write', permission: 'core.results.manage', takes: 'province',
     request: (c, t) => c.post(`/elections/${electionId}/results/province/${t.code}/finalise`),
   },
+  {
+    name: 'POST the NEC\'s decision on an NA additional election (rule 29; URL: unit id)', kind: 'write', permission: 'core.results.nec-decide', takes: 'electoral-unit',
+    request: (c, t) => c.post(`/elections/${electionId}/results/unit/${t.code}/nec-decision`, { decision: 'not-hold', referenceNumber: '01/NQ-HĐBCQG', referenceDate: '2026-03-20' }),
+  },
   // ---- reports: batches and dashboards (docs/reports.md)
   {
     name: 'POST /reports/batches (form field: province; over units → refused after the scope check)', kind: 'write', permission: 'core.reports.generate', takes: 'province',
