@@ -275,33 +275,32 @@ export async function saveEntry(em: EntityManager, d: MinutesDeps, c: AreaContex
     ...(mine ?? { id: newId(), minutes_id: m.id, slot, user_id: actorId, return_fields: null }),
     status, data, confirmed_warnings: s.confirmedWarnings, note: s.note, rev,
   };
+  // What the minutes become is known before writing (from the entries read under the row lock and this one): a plain
+  // status change travels with the entry's own statement; an acceptance writes its version after it.
+  const now = s.submit ? [...entries.filter((e) => e.id !== saved.id && e.user_id !== actorId), saved].sort((a, b) => a.slot - b.slot) : [];
+  const both = now.length === 2 && now.every((e) => e.status === 'submitted');
+  const diff = s.submit && c.mode === 'double-entry' && both ? differingFields(now[0].data, now[1].data) : [];
+  const next: MinutesStatus | undefined = !s.submit ? undefined : c.mode === 'double-entry' && both ? (diff.length ? 'differences' : 'accepted') : 'entered';
+  const withStatus = (q: string) => (next && next !== 'accepted' ? `with e as (${q}) update count_minutes set status = ?, updated_at = now() where id = ?` : q);
+  const statusParams = next && next !== 'accepted' ? [next, m.id] : [];
   if (mine) {
-    await sql(em, `update count_minutes_entry set status = ?, data = ?::jsonb, confirmed_warnings = ?::jsonb, note = ?, return_fields = ?::jsonb, rev = ?, updated_at = now() where id = ?`,
-      [status, JSON.stringify(data), JSON.stringify(s.confirmedWarnings), s.note, status === 'returned' ? JSON.stringify(mine.return_fields) : null, rev, mine.id]);
+    await sql(em, withStatus(`update count_minutes_entry set status = ?, data = ?::jsonb, confirmed_warnings = ?::jsonb, note = ?, return_fields = ?::jsonb, rev = ?, updated_at = now() where id = ?`),
+      [status, JSON.stringify(data), JSON.stringify(s.confirmedWarnings), s.note, status === 'returned' ? JSON.stringify(mine.return_fields) : null, rev, mine.id, ...statusParams]);
   } else {
-    await sql(em, `insert into count_minutes_entry (id, minutes_id, slot, user_id, status, data, confirmed_warnings, note, rev) values (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)`,
-      [saved.id, m.id, slot, actorId, status, JSON.stringify(data), JSON.stringify(s.confirmedWarnings), s.note, rev]);
+    await sql(em, withStatus(`insert into count_minutes_entry (id, minutes_id, slot, user_id, status, data, confirmed_warnings, note, rev) values (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)`),
+      [saved.id, m.id, slot, actorId, status, JSON.stringify(data), JSON.stringify(s.confirmedWarnings), s.note, rev, ...statusParams]);
   }
   const out: EntryOutcome = { minutesId: m.id, status: m.status, slot, entryStatus: status, rev, before: { status: m.status }, after: undefined };
-  if (s.submit) {
-    const now = [...entries.filter((e) => e.id !== saved.id && e.user_id !== actorId), saved].sort((a, b) => a.slot - b.slot);
-    const both = now.length === 2 && now.every((e) => e.status === 'submitted');
-    if (c.mode === 'double-entry' && both) {
-      const diff = differingFields(now[0].data, now[1].data);
-      if (!diff.length) {
-        const acc = await accept(em, d, m, now[0].data, {
-          createdBy: now[0].user_id, acceptedBy: now[1].user_id, confirmed: union(now[0].confirmed_warnings, now[1].confirmed_warnings),
-          note: joinNotes(now[0].note, now[1].note), decision: 'identical',
-        }, actorId);
-        Object.assign(out, { status: 'accepted', acceptedVersionId: acc.versionId, runId: acc.runId });
-      } else {
-        await setStatus(em, m.id, 'differences');
-        Object.assign(out, { status: 'differences', differences: diff.length });
-      }
-    } else {
-      await setStatus(em, m.id, 'entered');
-      out.status = 'entered';
-    }
+  if (next === 'accepted') {
+    const acc = await accept(em, d, m, now[0].data, {
+      createdBy: now[0].user_id, acceptedBy: now[1].user_id, confirmed: union(now[0].confirmed_warnings, now[1].confirmed_warnings),
+      note: joinNotes(now[0].note, now[1].note), decision: 'identical',
+    }, actorId);
+    Object.assign(out, { status: 'accepted', acceptedVersionId: acc.versionId, runId: acc.runId });
+  } else if (next === 'differences') {
+    Object.assign(out, { status: 'differences', differences: diff.length });
+  } else if (next === 'entered') {
+    out.status = 'entered';
   } else if (m.status === 'draft') out.status = 'draft';
   out.after = { status: out.status, slot, entryStatus: status, rev };
   return ok(out);
@@ -319,21 +318,24 @@ async function insertVersion(em: EntityManager, minutesId: string, data: Minutes
   kind: 'original' | 'correction'; status: 'entered' | 'accepted'; createdBy: string; acceptedBy?: string; confirmed: string[]; note: string | null;
   reason?: string | null; reference?: string | null; decision?: string | null;
 }): Promise<{ id: string; versionNo: number }> {
-  const [{ n }] = await sql<{ n: number }>(em, `select coalesce(max(version_no), 0)::int + 1 as n from count_minutes_version where minutes_id = ?`, [minutesId]);
+  // One statement (one round trip): the next version number under the minutes row lock the caller holds, the
+  // version, and its votes.
   const id = newId();
-  await sql(em, `insert into count_minutes_version (id, minutes_id, version_no, kind, status, voters_total, voters_voted, ballots_issued, ballots_received,
-      ballots_valid, ballots_invalid, piles, complaints, team_members_present, ballots_from_board, ballots_unused, ballots_spoiled,
-      confirmed_warnings, note, reason, reference, created_by, accepted_by, accepted_at, decision)
-    values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ${o.status === 'accepted' ? 'now()' : 'null'}, ?)`,
-  [id, minutesId, n, o.kind, o.status, data.votersTotal, data.votersVoted, data.ballotsIssued, data.ballotsReceived, data.ballotsValid, data.ballotsInvalid,
+  const ids = Object.keys(data.votes);
+  const [{ n }] = await sql<{ n: number }>(em, `with v as (
+      insert into count_minutes_version (id, minutes_id, version_no, kind, status, voters_total, voters_voted, ballots_issued, ballots_received,
+        ballots_valid, ballots_invalid, piles, complaints, team_members_present, ballots_from_board, ballots_unused, ballots_spoiled,
+        confirmed_warnings, note, reason, reference, created_by, accepted_by, accepted_at, decision)
+      select ?, ?, coalesce(max(version_no), 0)::int + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ${o.status === 'accepted' ? 'now()' : 'null'}, ?
+        from count_minutes_version where minutes_id = ?
+      returning id, version_no),
+    votes as (insert into count_minutes_vote (version_id, candidate_id, votes) select v.id, x.c::uuid, x.v from v, unnest(?::text[], ?::int[]) as x(c, v))
+    select version_no as n from v`,
+  [id, minutesId, o.kind, o.status, data.votersTotal, data.votersVoted, data.ballotsIssued, data.ballotsReceived, data.ballotsValid, data.ballotsInvalid,
     data.piles ? JSON.stringify(data.piles) : null, JSON.stringify(data.complaints), data.teamMembersPresent,
     data.ballotsFromBoard ?? null, data.ballotsUnused ?? null, data.ballotsSpoiled ?? null, JSON.stringify(o.confirmed), o.note,
-    o.reason ?? null, o.reference ?? null, o.createdBy, o.acceptedBy ?? null, o.decision ?? null]);
-  const ids = Object.keys(data.votes);
-  if (ids.length) {
-    await sql(em, `insert into count_minutes_vote (version_id, candidate_id, votes) select ?, x.c::uuid, x.v from unnest(?::text[], ?::int[]) as x(c, v)`,
-      [id, `{${ids.join(',')}}`, `{${ids.map((k) => data.votes[k]).join(',')}}`]);
-  }
+    o.reason ?? null, o.reference ?? null, o.createdBy, o.acceptedBy ?? null, o.decision ?? null, minutesId,
+    `{${ids.join(',')}}`, `{${ids.map((k) => data.votes[k]).join(',')}}`]);
   return { id, versionNo: n };
 }
 
