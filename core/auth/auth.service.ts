@@ -76,7 +76,7 @@ export class AuthService {
         const data = await this.store.get(sid);
         const now = this.clock.now().getTime();
         if (data && now - data.lastSeen <= IDLE_TIMEOUT_MS && now - data.createdAt <= ABSOLUTE_TIMEOUT_MS) {
-          const user = await this.loadActiveUser(req.scope.em, data.userId);
+          const user = await this.loadActiveUser(req.scope.em, data.userId, true);
           if (user) {
             if (now - data.lastSeen > 30_000) {
               data.lastSeen = now;
@@ -86,7 +86,7 @@ export class AuthService {
             if (data.stage === 'authenticated' || data.stage === 'needs-password-change') {
               req.scope.actor = {
                 id: user.id, kind: 'user', username: user.username, fullName: user.full_name,
-                assignments: await this.assignments(req.scope.em, user.id), sessionId: sid,
+                assignments: user.assignments ?? await this.assignments(req.scope.em, user.id), sessionId: sid,
                 secondFactorAt: data.secondFactorAt, mustChangePassword: user.must_change_password,
               };
             }
@@ -290,8 +290,12 @@ export class AuthService {
 
   // ---------------------------------------------------------------- users and tokens
 
-  async loadActiveUser(em: EntityManager, id: string): Promise<UserRow | undefined> {
-    const [u] = await sql<UserRow>(em, 'select * from app_user where id = ?', [id]);
+  /** The user if active; with `withAssignments`, its role assignments come in the same round trip (every request). */
+  async loadActiveUser(em: EntityManager, id: string, withAssignments = false): Promise<(UserRow & { assignments?: Assignment[] }) | undefined> {
+    const [u] = await sql<UserRow & { assignments?: Assignment[] }>(em, withAssignments
+      ? `select u.*, coalesce((select json_agg(json_build_object('role', r.role, 'scopeType', r.scope_type, 'scopeCode', r.scope_code, 'electionId', r.election_id)
+           order by r.created_at) from role_assignment r where r.user_id = u.id), '[]'::json) as assignments from app_user u where u.id = ?`
+      : 'select * from app_user where id = ?', [id]);
     if (!u || u.status !== 'active') return undefined;
     if (u.expires_at && toDate(u.expires_at) <= this.clock.now()) {
       await exec(em, `update app_user set status = 'expired' where id = ? and status = 'active'`, [id]);
