@@ -127,6 +127,8 @@ export interface TeamMinutesData {
   area: { number: number; name: string };
   unit: { number: number; name: string; seats: number };
   figures: { votersTotal: number; votersVoted: number; issued: number; received: number; valid: number; invalid: number };
+  /** Rule 23 ballot-paper inventory, when the minutes give it (the fields are optional; [U] exact form fields). */
+  inventory?: { fromBoard: number | null; unused: number | null; spoiled: number | null };
   votes: { name: string; votes: number }[];
   leader?: string;
   secretary?: string;
@@ -136,9 +138,11 @@ export async function loadTeamMinutes(em: EntityManager, p: { electionId: string
   const election = await loadElection(em, p.electionId);
   if (!election) return err(notFound('election'));
   const [row] = await sql<{ number: number; name: string; commune_code: string; u_number: number; u_name: string; seats: number; parent_code: string; version_id: string | null;
-    voters_total: number | null; voters_voted: number | null; ballots_issued: number | null; ballots_received: number | null; ballots_valid: number | null; ballots_invalid: number | null }>(em,
+    voters_total: number | null; voters_voted: number | null; ballots_issued: number | null; ballots_received: number | null; ballots_valid: number | null; ballots_invalid: number | null;
+    ballots_from_board: number | null; ballots_unused: number | null; ballots_spoiled: number | null }>(em,
     `select pa.number, pa.name, pa.commune_code, u.number as u_number, u.name as u_name, u.seats, u.parent_code, v.id as version_id,
-            v.voters_total, v.voters_voted, v.ballots_issued, v.ballots_received, v.ballots_valid, v.ballots_invalid
+            v.voters_total, v.voters_voted, v.ballots_issued, v.ballots_received, v.ballots_valid, v.ballots_invalid,
+            v.ballots_from_board, v.ballots_unused, v.ballots_spoiled
      from polling_area pa join polling_area_unit pau on pau.polling_area_id = pa.id and pau.contest = ?
      join electoral_unit u on u.id = pau.unit_id
      left join count_minutes cm on cm.polling_area_id = pa.id and cm.contest = ? and cm.round = 'first'
@@ -160,6 +164,8 @@ export async function loadTeamMinutes(em: EntityManager, p: { electionId: string
       votersTotal: row.voters_total ?? 0, votersVoted: row.voters_voted ?? 0, issued: row.ballots_issued ?? 0,
       received: row.ballots_received ?? 0, valid: row.ballots_valid ?? 0, invalid: row.ballots_invalid ?? 0,
     },
+    ...(row.ballots_from_board != null || row.ballots_unused != null || row.ballots_spoiled != null
+      ? { inventory: { fromBoard: row.ballots_from_board, unused: row.ballots_unused, spoiled: row.ballots_spoiled } } : {}),
     votes: votes.map((v) => ({ name: v.full_name, votes: v.votes })),
     leader: firstWith(members, 'leader'),
     secretary: firstWith(members, 'secretary'),

@@ -49,12 +49,22 @@ export function teamMinutesView(t: T, d: TeamMinutesData, issuedOn: string, docu
     countFact('6.', 'Số phiếu không hợp lệ', f.invalid),
   ];
   v.tables = [{ caption: '7. Số phiếu bầu cho mỗi người ứng cử:', ...voteTable(d.votes, f.valid) }];
-  v.closing = ['Biên bản này được lập thành 03 bản: 01 bản gửi Ban bầu cử, 01 bản gửi Ủy ban nhân dân và Ban Thường trực Ủy ban Mặt trận Tổ quốc Việt Nam cấp xã.'];
+  v.closing = [
+    // Rule 23 (optional fields, [U] exact form): the inventory as a sentence, only when the minutes give it.
+    ...(d.inventory ? [inventorySentence(d.inventory, f.issued)] : []),
+    'Biên bản này được lập thành 03 bản: 01 bản gửi Ban bầu cử, 01 bản gửi Ủy ban nhân dân và Ban Thường trực Ủy ban Mặt trận Tổ quốc Việt Nam cấp xã.',
+  ];
   v.signatures = [
     { title: 'THƯ KÝ', hint: SIGN_HINT, name: d.secretary },
     { title: 'TỔ TRƯỞNG TỔ BẦU CỬ', hint: SIGN_HINT, name: d.leader },
   ];
   return v;
+}
+
+/** "Kiểm kê phiếu bầu: nhận từ Ban bầu cử 1.000 phiếu; đã phát ra 900; không sử dụng 95 (đã niêm phong); …" */
+export function inventorySentence(i: NonNullable<TeamMinutesData['inventory']>, issued: number): string {
+  const given = (n: number | null) => (n == null ? 'không ghi' : num(n));
+  return `Kiểm kê phiếu bầu: số phiếu nhận từ Ban bầu cử ${given(i.fromBoard)}; số phiếu đã phát ra ${num(issued)}; số phiếu không sử dụng (đã niêm phong) ${given(i.unused)}; số phiếu hỏng đã đổi (đã niêm phong) ${given(i.spoiled)}.`;
 }
 
 function unitFacts(u: UnitResult, from = 1) {
