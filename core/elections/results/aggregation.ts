@@ -1,9 +1,11 @@
 // Aggregation of accepted count minutes (issue 7 point 1): polling area → unit → commune committee → province →
-// nation, per contest and round. Incremental (applyMinutes: new − old contribution of one minutes, once per
-// revision, row-locked in one transaction) stores unit rows only; `results_total` is a view deriving the commune,
-// province and nation rows from them at read time (migration 951: no hot rows). A from-scratch SQL fold, and the
-// reconciler that compares both and repairs drift. Incremental jobs hold a shared advisory lock per election and the reconciler an exclusive one, so
-// a repair never interleaves with a half-applied delta.
+// nation, per contest and round. Incremental (applyBatch: new − old contribution of each minutes, once per
+// revision, set-based in one transaction) stores unit rows only; `results_total` is a view deriving the commune,
+// province and nation rows from them at read time (migration 951: no hot rows). Jobs coalesce: each acceptance
+// queues a row in results_pending (migration 953) and the job that runs first applies every pending acceptance of
+// the election it can take in one batch, so the cost per acceptance falls as the load rises. A from-scratch SQL
+// fold, and the reconciler that compares both and repairs drift. Incremental jobs hold a shared advisory lock per
+// election and the reconciler an exclusive one, so a repair never interleaves with a half-applied delta.
 import { IsolationLevel } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql, exec } from '../../persistence/db.js';
@@ -15,8 +17,6 @@ export type CountField = (typeof COUNT_FIELDS)[number];
 export type Counts = Record<CountField, number>;
 export type ScopeLevel = 'unit' | 'commune' | 'province' | 'nation';
 export const NATION_CODE = 'VN';
-
-const zero = (): Counts => ({ voters_total: 0, voters_voted: 0, ballots_issued: 0, ballots_received: 0, ballots_valid: 0, ballots_invalid: 0 });
 
 /** Advisory lock key of one election's aggregates (shared by jobs, exclusive for the reconciler). */
 const lockSql = `hashtextextended('results:' || ?::text, 0)`;
@@ -34,25 +34,97 @@ export const UNIT_SCOPE_SQL = `
       '-') end as province_code
   from electoral_unit u join election e on e.id = u.election_id where u.election_id = ?`;
 
-interface Contribution {
-  unitId: string;
-  contest: string;
-  round: string;
-  counts: Counts;
-  votes: Record<string, number>;
-}
-
 export interface ApplyOutcome {
   applied: boolean;
   reason?: 'gone' | 'up-to-date';
   revision?: number;
 }
 
-/** The commune committee (commune-level units only) and province a unit row is summed into by the view. */
-async function scopesOf(em: EntityManager, electionId: string, unitId: string): Promise<{ commune: string | null; province: string }> {
-  const [s] = await sql<{ parent_level: string; parent_code: string; province_code: string }>(em, `${UNIT_SCOPE_SQL} and u.id = ?`, [electionId, unitId]);
-  if (!s) return { commune: null, province: '-' };
-  return { commune: s.parent_level === 'commune' ? s.parent_code : null, province: s.province_code };
+/** The most minutes one aggregation job applies in one transaction (a larger burst is spread over later jobs). */
+export const AGGREGATE_BATCH = 500;
+
+interface MinutesState { id: string; contest: string; round: string; unit_id: string; accepted_version_id: string | null; accepted_revision: number }
+interface AppliedState { minutes_id: string; unit_id: string; version_id: string | null; revision: number }
+
+/**
+ * Applies the accepted versions of a set of minutes to the unit rows, set-based, inside the caller's transaction
+ * (which holds the election's shared advisory lock): count_minutes rows locked in id order serialise any two
+ * applications of one minutes; each minutes contributes new − old once per revision (results_applied records
+ * what it contributes now), so duplicates, stale and retried runs are no-ops. Returns the outcome per minutes.
+ */
+async function applyBatch(t: EntityManager, electionId: string, minutesIds: string[]): Promise<Map<string, ApplyOutcome>> {
+  const ids = [...new Set(minutesIds)].sort();
+  const out = new Map<string, ApplyOutcome>();
+  if (!ids.length) return out;
+  const idArr = `{${ids.join(',')}}`;
+  const ms = new Map((await sql<MinutesState>(t, `select id, contest, round, unit_id, accepted_version_id, accepted_revision from count_minutes
+    where id = any(?::uuid[]) order by id for update`, [idArr])).map((m) => [m.id, m]));
+  const as = new Map((await sql<AppliedState>(t, `select minutes_id, unit_id, version_id, revision from results_applied
+    where minutes_id = any(?::uuid[]) order by minutes_id for update`, [idArr])).map((a) => [a.minutes_id, a]));
+  const changed: string[] = [];
+  const withdrawn: string[] = [];
+  const units = new Set<string>();
+  for (const id of ids) {
+    const m = ms.get(id), a = as.get(id);
+    if (!m) {
+      if (!a) { out.set(id, { applied: false, reason: 'gone' }); continue; }
+    } else if (a && a.revision >= m.accepted_revision && a.version_id === m.accepted_version_id) {
+      out.set(id, { applied: false, reason: 'up-to-date', revision: a.revision });
+      continue;
+    } else if (!a && !m.accepted_version_id) {
+      out.set(id, { applied: false, reason: 'up-to-date', revision: m.accepted_revision });
+      continue;
+    }
+    out.set(id, { applied: true, revision: m?.accepted_revision });
+    changed.push(id);
+    if (!m?.accepted_version_id) withdrawn.push(id);
+    if (m) units.add(m.unit_id);
+    if (a) units.add(a.unit_id);
+  }
+  if (!changed.length) return out;
+  const ch = `{${changed.join(',')}}`;
+  const F = COUNT_FIELDS;
+  // Deltas (new − old) by candidate row, then by unit row, each written in one sorted statement: one lock order
+  // for all jobs (candidate rows before unit rows, each by unit), so concurrent batches never deadlock.
+  await exec(t, `insert into results_candidate_total (election_id, contest, round, unit_id, candidate_id, votes)
+    select ?, contest, round, unit_id, candidate_id, sum(d)::bigint from (
+      select m.contest, m.round, m.unit_id, cv.candidate_id, cv.votes::bigint as d
+        from count_minutes m join count_minutes_vote cv on cv.version_id = m.accepted_version_id where m.id = any(?::uuid[])
+      union all
+      select a.contest, a.round, a.unit_id, e.key::uuid, -(e.value::bigint)
+        from results_applied a cross join lateral jsonb_each_text(a.votes) e where a.minutes_id = any(?::uuid[])
+    ) x group by contest, round, unit_id, candidate_id having sum(d) <> 0
+    order by unit_id, candidate_id, contest, round
+    on conflict (election_id, contest, round, unit_id, candidate_id) do update set votes = results_candidate_total.votes + excluded.votes`,
+  [electionId, ch, ch]);
+  await exec(t, `insert into results_total_base (election_id, contest, round, scope_level, scope_code, commune_code, province_code, ${F.join(', ')}, minutes_accepted)
+    select ?, x.contest, x.round, 'unit', x.unit_id::text, case when us.parent_level = 'commune' then us.parent_code end, coalesce(us.province_code, '-'),
+      ${F.map((f) => `sum(x.${f})::bigint`).join(', ')}, sum(x.n)::int
+    from (
+      select m.contest, m.round, m.unit_id, ${F.map((f) => `coalesce(v.${f}, 0)::bigint as ${f}`).join(', ')}, 1 as n
+        from count_minutes m join count_minutes_version v on v.id = m.accepted_version_id where m.id = any(?::uuid[])
+      union all
+      select a.contest, a.round, a.unit_id, ${F.map((f) => `-a.${f}`).join(', ')}, -1
+        from results_applied a where a.minutes_id = any(?::uuid[])
+    ) x left join (${UNIT_SCOPE_SQL} and u.id = any(?::uuid[])) us on us.unit_id = x.unit_id
+    group by x.contest, x.round, x.unit_id, us.parent_level, us.parent_code, us.province_code
+    having sum(x.n) <> 0 or ${F.map((f) => `sum(x.${f}) <> 0`).join(' or ')}
+    order by x.unit_id, x.contest, x.round
+    on conflict (election_id, contest, round, scope_level, scope_code) do update set
+    ${F.map((f) => `${f} = results_total_base.${f} + excluded.${f}`).join(', ')},
+    minutes_accepted = results_total_base.minutes_accepted + excluded.minutes_accepted,
+    commune_code = excluded.commune_code, province_code = excluded.province_code, updated_at = now()`,
+  [electionId, ch, ch, electionId, `{${[...units].join(',')}}`]);
+  // What each minutes contributes now. applied_at is the wall clock at the end of the work (the bench's lag).
+  await exec(t, `insert into results_applied (minutes_id, election_id, contest, round, unit_id, version_id, revision, ${F.join(', ')}, votes, applied_at)
+    select m.id, ?, m.contest, m.round, m.unit_id, m.accepted_version_id, m.accepted_revision, ${F.map((f) => `coalesce(v.${f}, 0)`).join(', ')},
+      coalesce((select jsonb_object_agg(cv.candidate_id::text, cv.votes) from count_minutes_vote cv where cv.version_id = v.id), '{}'::jsonb), clock_timestamp()
+    from count_minutes m join count_minutes_version v on v.id = m.accepted_version_id where m.id = any(?::uuid[]) order by m.id
+    on conflict (minutes_id) do update set contest = excluded.contest, round = excluded.round, unit_id = excluded.unit_id,
+    version_id = excluded.version_id, revision = excluded.revision, ${F.map((f) => `${f} = excluded.${f}`).join(', ')},
+    votes = excluded.votes, applied_at = excluded.applied_at`, [electionId, ch]);
+  if (withdrawn.length) await exec(t, `delete from results_applied where minutes_id = any(?::uuid[])`, [`{${withdrawn.join(',')}}`]);
+  return out;
 }
 
 /**
@@ -61,92 +133,60 @@ async function scopesOf(em: EntityManager, electionId: string, unitId: string): 
  */
 export async function applyMinutes(em: EntityManager, electionId: string, minutesId: string): Promise<ApplyOutcome> {
   return em.fork().transactional(async (tx) => {
-    await sql(tx as EntityManager, `select pg_advisory_xact_lock_shared(${lockSql})`, [electionId]);
     const t = tx as EntityManager;
-    const [m] = await sql<{ election_id: string; contest: string; round: string; unit_id: string; accepted_version_id: string | null; accepted_revision: number }>(
-      t, `select election_id, contest, round, unit_id, accepted_version_id, accepted_revision from count_minutes where id = ? for update`, [minutesId]);
-    const [a] = await sql<Counts & { unit_id: string; contest: string; round: string; version_id: string | null; revision: number; votes: Record<string, number> }>(
-      t, `select * from results_applied where minutes_id = ? for update`, [minutesId]);
-    if (!m) {
-      if (!a) return { applied: false, reason: 'gone' as const };
-    } else if (a && a.revision >= m.accepted_revision && a.version_id === m.accepted_version_id) {
-      return { applied: false, reason: 'up-to-date' as const, revision: a.revision };
-    } else if (!a && !m.accepted_version_id) {
-      return { applied: false, reason: 'up-to-date' as const, revision: m.accepted_revision };
-    }
-    let next: Contribution | undefined;
-    if (m?.accepted_version_id) {
-      // The version's counts and its votes (as one JSON object) in one round trip.
-      const [v] = await sql<Record<CountField, number | null> & { votes: Record<string, number> | string | null }>(t, `select ${COUNT_FIELDS.join(', ')},
-        (select json_object_agg(candidate_id, votes) from count_minutes_vote where version_id = ?) as votes from count_minutes_version where id = ?`,
-      [m.accepted_version_id, m.accepted_version_id]);
-      const counts = zero();
-      for (const f of COUNT_FIELDS) counts[f] = Number(v?.[f] ?? 0);
-      const raw = typeof v?.votes === 'string' ? JSON.parse(v.votes) as Record<string, number> : v?.votes ?? {};
-      next = { unitId: m.unit_id, contest: m.contest, round: m.round, counts, votes: Object.fromEntries(Object.entries(raw).map(([c, n]) => [c, Number(n)])) };
-    }
-    const prev: Contribution | undefined = a
-      ? { unitId: a.unit_id, contest: a.contest, round: a.round, counts: Object.fromEntries(COUNT_FIELDS.map((f) => [f, Number(a[f])])) as Counts, votes: a.votes ?? {} }
-      : undefined;
-
-    // Deltas by unit row and candidate row; a unit change (never expected) is handled as −old + new. Only unit rows
-    // are written: the commune, province and nation rows are sums the results_total view computes on read, so no
-    // row is shared by every job (the hot rows that serialised them before migration 951).
-    const totals = new Map<string, { contest: string; round: string; unit: string; commune: string | null; province: string; d: Counts; n: number }>();
-    const cands = new Map<string, { contest: string; round: string; unit: string; cand: string; d: number }>();
-    const add = async (c: Contribution, sign: 1 | -1) => {
-      {
-        const k = `${c.contest}|${c.round}|${c.unitId}`;
-        let row = totals.get(k);
-        if (!row) {
-          const s = await scopesOf(t, electionId, c.unitId);
-          row = { contest: c.contest, round: c.round, unit: c.unitId, commune: s.commune, province: s.province, d: zero(), n: 0 };
-        }
-        for (const f of COUNT_FIELDS) row.d[f] += sign * c.counts[f];
-        row.n += sign;
-        totals.set(k, row);
-      }
-      for (const [cand, v] of Object.entries(c.votes)) {
-        const k = `${c.contest}|${c.round}|${c.unitId}|${cand}`;
-        const row = cands.get(k) ?? { contest: c.contest, round: c.round, unit: c.unitId, cand, d: 0 };
-        row.d += sign * v;
-        cands.set(k, row);
-      }
-    };
-    if (prev) await add(prev, -1);
-    if (next) await add(next, 1);
-
-    // Candidate rows first (sorted), then unit rows (sorted): one lock order for all jobs.
-    const candRows = [...cands.values()].filter((r) => r.d !== 0).sort((x, y) => (x.unit + x.cand < y.unit + y.cand ? -1 : 1));
-    if (candRows.length) {
-      await exec(t, `insert into results_candidate_total (election_id, contest, round, unit_id, candidate_id, votes) values
-        ${candRows.map(() => '(?, ?, ?, ?, ?, ?)').join(', ')}
-        on conflict (election_id, contest, round, unit_id, candidate_id) do update set votes = results_candidate_total.votes + excluded.votes`,
-      candRows.flatMap((r) => [electionId, r.contest, r.round, r.unit, r.cand, r.d]));
-    }
-    const totalRows = [...totals.values()].filter((r) => r.n !== 0 || COUNT_FIELDS.some((f) => r.d[f] !== 0))
-      .sort((x, y) => (x.unit + x.contest + x.round < y.unit + y.contest + y.round ? -1 : 1));
-    if (totalRows.length) {
-      await exec(t, `insert into results_total_base (election_id, contest, round, scope_level, scope_code, commune_code, province_code, ${COUNT_FIELDS.join(', ')}, minutes_accepted) values
-        ${totalRows.map(() => `(?, ?, ?, 'unit', ?, ?, ?, ${COUNT_FIELDS.map(() => '?').join(', ')}, ?)`).join(', ')}
-        on conflict (election_id, contest, round, scope_level, scope_code) do update set
-        ${COUNT_FIELDS.map((f) => `${f} = results_total_base.${f} + excluded.${f}`).join(', ')},
-        minutes_accepted = results_total_base.minutes_accepted + excluded.minutes_accepted,
-        commune_code = excluded.commune_code, province_code = excluded.province_code, updated_at = now()`,
-      totalRows.flatMap((r) => [electionId, r.contest, r.round, r.unit, r.commune, r.province, ...COUNT_FIELDS.map((f) => r.d[f]), r.n]));
-    }
-    if (next) {
-      await exec(t, `insert into results_applied (minutes_id, election_id, contest, round, unit_id, version_id, revision, ${COUNT_FIELDS.join(', ')}, votes, applied_at)
-        values (?, ?, ?, ?, ?, ?, ?, ${COUNT_FIELDS.map(() => '?').join(', ')}, ?::jsonb, now())
-        on conflict (minutes_id) do update set contest = excluded.contest, round = excluded.round, unit_id = excluded.unit_id,
-        version_id = excluded.version_id, revision = excluded.revision, ${COUNT_FIELDS.map((f) => `${f} = excluded.${f}`).join(', ')},
-        votes = excluded.votes, applied_at = now()`,
-      [minutesId, electionId, next.contest, next.round, next.unitId, m!.accepted_version_id, m!.accepted_revision, ...COUNT_FIELDS.map((f) => next!.counts[f]), JSON.stringify(next.votes)]);
-    } else {
-      await exec(t, `delete from results_applied where minutes_id = ?`, [minutesId]);
-    }
-    return { applied: true, revision: m?.accepted_revision };
+    await sql(t, `select pg_advisory_xact_lock_shared(${lockSql})`, [electionId]);
+    return (await applyBatch(t, electionId, [minutesId])).get(minutesId)!;
   });
+}
+
+export interface PendingOutcome extends ApplyOutcome {
+  /** Minutes this job applied or found up to date (its own and the other pending ones it took). */
+  batch: number;
+  /** Of which changed the aggregates. */
+  changed: number;
+}
+
+/**
+ * The aggregation job of one acceptance (minutes, revision), coalescing: it takes, in one transaction, its own
+ * pending row first and then the oldest other pending acceptances of the election (results_pending, up to
+ * AGGREGATE_BATCH, skipping rows another job holds) and applies them all set-based. A job whose acceptance another
+ * job already applied (or holds, and so will apply or, if it dies, hand back to its redelivery) costs one read.
+ * Idempotent per minutes revision: see applyBatch.
+ */
+export async function applyPending(em: EntityManager, electionId: string, minutesId: string, revision: number): Promise<PendingOutcome> {
+  const [s] = await sql<{ applied: number | null; pending: boolean }>(em.fork(), `select (select revision from results_applied where minutes_id = ?) as applied,
+    exists (select 1 from results_pending where minutes_id = ?) as pending`, [minutesId, minutesId]);
+  if (s && s.applied !== null && s.applied >= revision && !s.pending) return { applied: false, reason: 'up-to-date', revision: s.applied, batch: 0, changed: 0 };
+  let own: ApplyOutcome = { applied: false, reason: 'up-to-date' };
+  let batch = 0;
+  let changed = 0;
+  // A full batch means more may be pending (e.g. a crashed batch's rows back in the queue): take the next one too,
+  // so no pending row outlives the last job that ran after it was queued.
+  for (let first = true; ; first = false) {
+    const full = await em.fork().transactional(async (tx) => {
+      const t = tx as EntityManager;
+      await sql(t, `select pg_advisory_xact_lock_shared(${lockSql})`, [electionId]);
+      const taken = await sql<{ minutes_id: string }>(t, `with g as (select minutes_id, revision from results_pending where election_id = ?
+          order by (minutes_id = ?) desc, queued_at limit ? for update skip locked)
+        delete from results_pending p using g where p.minutes_id = g.minutes_id and p.revision = g.revision returning p.minutes_id`,
+      [electionId, minutesId, AGGREGATE_BATCH]);
+      const ids = taken.map((r) => r.minutes_id);
+      // Own acceptance neither taken here nor pending (no row: recorded before results_pending, or applied already):
+      // apply it directly. A pending row still visible but not taken is held by a running job, which applies it.
+      if (first && !ids.includes(minutesId)) {
+        const [p] = await sql<{ n: number }>(t, `select count(*)::int as n from results_pending where minutes_id = ?`, [minutesId]);
+        if (!p.n) ids.push(minutesId);
+      }
+      const res = await applyBatch(t, electionId, ids);
+      const mine = res.get(minutesId);
+      if (mine && (first || mine.applied)) own = mine;
+      batch += res.size;
+      changed += [...res.values()].filter((r) => r.applied).length;
+      return taken.length >= AGGREGATE_BATCH;
+    });
+    if (!full) break;
+  }
+  return { ...own, batch, changed };
 }
 
 /** The from-scratch fold of an election's accepted minutes, as SQL selecting rows shaped like results_total. */
@@ -264,6 +304,9 @@ async function compareAndRepair(t: EntityManager, electionId: string, repair: bo
       where a.version_id is distinct from m.accepted_version_id or a.revision is distinct from m.accepted_revision`, [electionId, electionId]);
     for (const r of appliedDrift) note('applied', r.minutes_id, r.applied, r.accepted);
     if (drift > 0 && repair) {
+      // Pending acceptances the repair covers: committed before this statement, hence before the fold's statements
+      // below (read committed: each statement sees what committed before it). Later ones stay queued for their jobs.
+      await exec(t, `delete from results_pending p using count_minutes m where m.id = p.minutes_id and p.election_id = ? and m.accepted_revision >= p.revision`, [electionId]);
       // Unit rows from the fold (the view derives the other levels); hand corrections at higher levels go.
       await exec(t, `delete from results_total_base where election_id = ?`, [electionId]);
       await exec(t, `insert into results_total_base (election_id, contest, round, scope_level, scope_code, commune_code, province_code, ${COUNT_FIELDS.join(', ')}, minutes_accepted)

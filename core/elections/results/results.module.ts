@@ -6,7 +6,7 @@ import type { PluginRegistry } from '../../plugin-host/registry.js';
 import { PermanentJobError } from '../../jobs/job-types.js';
 import { sql } from '../../persistence/db.js';
 import { AGGREGATE_MINUTES_JOB } from './aggregation-trigger.js';
-import { applyMinutes, reconcile } from './aggregation.js';
+import { applyPending, reconcile } from './aggregation.js';
 import { resultsMessages } from './messages.js';
 import { RESULTS_PAGE_MESSAGES } from './page-messages.js';
 import { resultsRoutes } from './results.routes.js';
@@ -27,7 +27,7 @@ export function createResultsModule(d: KernelDeps, registry: PluginRegistry): Co
       [AGGREGATE_MINUTES_JOB]: async (raw, ctx) => {
         const p = aggregatePayload.safeParse(raw);
         if (!p.success) throw new PermanentJobError('payload: {electionId, minutesId, revision} expected');
-        return applyMinutes(ctx.em, p.data.electionId, p.data.minutesId);
+        return applyPending(ctx.em, p.data.electionId, p.data.minutesId, p.data.revision);
       },
       [RECONCILE_JOB]: async (raw, ctx) => {
         const p = reconcilePayload.safeParse(raw ?? {});

@@ -17,6 +17,7 @@ import { Migration20261129000920CountMinutes } from './20261129000920-count-minu
 import { Migration20261129000950Results } from './20261129000950-results.js';
 import { Migration20261129000951ResultsHotRows } from './20261129000951-results-hot-rows.js';
 import { Migration20261129000952ResultsNecDecision } from './20261129000952-results-nec-decision.js';
+import { Migration20261129000953ResultsPending } from './20261129000953-results-pending.js';
 import { Migration20261129000960ReportBatches } from './20261129000960-report-batches.js';
 import { Migration20261129000970AuditBatchSeal } from './20261129000970-audit-batch-seal.js';
 import { Migration20261129000980BallotInventory } from './20261129000980-ballot-inventory.js';
@@ -39,6 +40,7 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000950Results', class: Migration20261129000950Results },
   { name: 'Migration20261129000951ResultsHotRows', class: Migration20261129000951ResultsHotRows },
   { name: 'Migration20261129000952ResultsNecDecision', class: Migration20261129000952ResultsNecDecision },
+  { name: 'Migration20261129000953ResultsPending', class: Migration20261129000953ResultsPending },
   { name: 'Migration20261129000960ReportBatches', class: Migration20261129000960ReportBatches },
   { name: 'Migration20261129000970AuditBatchSeal', class: Migration20261129000970AuditBatchSeal },
   { name: 'Migration20261129000980BallotInventory', class: Migration20261129000980BallotInventory },
