@@ -156,7 +156,7 @@ export const resultsBench: Bench = {
           total += os0.length;
           for (let k = 0; k < os0.length; k++) if (isDeepStrictEqual(os0[k], ns[k])) same++;
         }
-        oldNote = `per-contest reads of results.service.ts unitOutcomes (before): ${round(performance.now() - t7, 0)} ms, outcomes identical for ${same}/${total} units`;
+        oldNote = `the same through results.service.ts unitOutcomes, one contest at a time (the pages' path): ${round(performance.now() - t7, 0)} ms, outcomes identical for ${same}/${total} units`;
       }
       out.push({ name: `determination of every unit of the 3 contests (${units} units, ${elected} elected): one streamed query (results-loader.ts) + determination.ts, best of 2`, value: round(detMs, 0), unit: 'ms',
         raw: { name: 'pure determination.ts of the same tallies (the machine-speed yardstick)', value: round(pureMs, 0), unit: 'ms' }, ratio: round(pureMs / detMs, 3),
