@@ -143,8 +143,9 @@ describe('creating an account within one\'s scope', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ actor: official.id, role: 'province-official', scope: `province:${HCMC}`, result: 'success', target_type: 'user', target_id: id });
     expect(events[0].after).toMatchObject({ username: form.username, role: 'commune-official', scope: `commune:${SAI_GON}` });
-    // Same transaction: the event (sealed at commit) was written by the transaction that wrote the account.
-    const [ev] = await sql<{ xmin: string }>(em(), 'select xmin::text from audit_event where seq = ?', [events[0].seq]);
+    // Same transaction: the event was staged by the transaction that wrote the account (then chained in a batch right
+    // after its commit, so the database records the staging transaction in staged_xid; docs/audit.md).
+    const [ev] = await sql<{ xmin: string }>(em(), 'select staged_xid::text as xmin from audit_event where seq = ?', [events[0].seq]);
     expect(ev.xmin).toBe(row.xmin);
     expect(assignments[0].xmin).toBe(row.xmin);
 
