@@ -6,9 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { Browser, Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { launchChromium, signInOnForm } from '../helpers/browser.js';
+import { openWatchedPage, signInOnForm } from '../helpers/browser.js';
 import { startTestApp, REPO_ROOT, type TestApp } from '../helpers/test-app.js';
 import { createUser } from '../helpers/client.js';
 import { createElection } from '../helpers/structure.js';
@@ -21,9 +21,8 @@ const SCREENS = path.join(REPO_ROOT, 'tmp', 'screens');
 const NAMES = ['Nguyễn Thị Minh Châu', 'Trần Văn Hải', 'Lê Hoàng Nam', 'Phạm Thu Hà', 'Võ Quốc Bảo'];
 
 let app: TestApp;
-let browser: Browser;
+let watched: Awaited<ReturnType<typeof openWatchedPage>> | undefined;
 let page: Page;
-let profile: string;
 let electionId = '';
 let unit: SeedUnit;
 const errors: string[] = [];
@@ -48,16 +47,12 @@ beforeAll(async () => {
     await applyMinutes(em, electionId, r.minutesId);
   }
   fs.mkdirSync(SCREENS, { recursive: true });
-  ({ browser, profile } = await launchChromium());
-  page = await browser.newPage();
-  await page.setViewport({ width: 1280, height: 900 });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`); });
+  watched = await openWatchedPage(errors);
+  page = watched.page;
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  await watched?.close();
   await app?.close();
 });
 

@@ -4,9 +4,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { Browser, Page } from 'puppeteer-core';
+import type { Page } from 'puppeteer-core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { launchChromium } from '../helpers/browser.js';
+import { openWatchedPage } from '../helpers/browser.js';
 import { startTestApp, REPO_ROOT, type TestApp } from '../helpers/test-app.js';
 import { createElection } from '../helpers/structure.js';
 import { seedResultsStructure, acceptMinutes } from '../helpers/results.js';
@@ -19,9 +19,8 @@ const NAMES = ['Nguyễn Thị Minh Châu', 'Trần Văn Hải', 'Lê Hoàng Nam
   'Hoàng Thị Lan', 'Đỗ Mạnh Cường', 'Ngô Thị Thu Trang', 'Dương Văn Lợi', 'Lý Thị Ngọc Ánh', 'Vũ Đình Khải', 'Mai Thị Hương'];
 
 let app: TestApp;
-let browser: Browser;
+let watched: Awaited<ReturnType<typeof openWatchedPage>> | undefined;
 let page: Page;
-let profile: string;
 let electionId = '';
 const errors: string[] = [];
 
@@ -51,16 +50,12 @@ beforeAll(async () => {
   }
   await exec(em, `insert into results_settings (election_id, public) values (?, true)`, [electionId]);
   fs.mkdirSync(SCREENS, { recursive: true });
-  ({ browser, profile } = await launchChromium());
-  page = await browser.newPage();
-  await page.setViewport({ width: 1280, height: 900 });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`); });
+  watched = await openWatchedPage(errors);
+  page = watched.page;
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
-  if (profile) fs.rmSync(profile, { recursive: true, force: true });
+  await watched?.close();
   await app?.close();
 });
 

@@ -20,6 +20,22 @@ export async function launchChromium(): Promise<{ browser: Browser; profile: str
   return { browser, profile };
 }
 
+/** A browser and one 1280×900 page whose script errors and failed responses (≥ 400, favicon aside) land in `errors`. */
+export async function openWatchedPage(errors: string[]): Promise<{ browser: Browser; profile: string; page: Page; close(): Promise<void> }> {
+  const { browser, profile } = await launchChromium();
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 900 });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('response', (r) => { if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) errors.push(`${r.status()} ${r.url()}`); });
+  return {
+    browser, profile, page,
+    async close() {
+      await browser.close();
+      fs.rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
 /**
  * Signs in on the sign-in form the browser is on (a guarded page redirected there), with the keyboard: username,
  * password, Enter; then the TOTP code when the second factor is asked (required by `secondFactor: true`). A code is
