@@ -53,6 +53,17 @@ export async function openOrm(o: OrmOptions): Promise<MikroORM> {
 
 /** Applies every pending migration; returns the names applied. */
 export async function migrateUp(orm: MikroORM): Promise<string[]> {
-  const applied = await orm.getMigrator().up();
-  return applied.map((m) => m.name);
+  // The migrator lists tables across every schema of the database (information_schema + regclass casts); a schema
+  // dropped by someone else meanwhile (another process, a parallel test file) fails that listing with 3F000. Each
+  // migration is its own transaction, so trying again resumes where it stopped.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const applied = await orm.getMigrator().up();
+      return applied.map((m) => m.name);
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (attempt >= 5 || (code !== '3F000' && code !== '42P01')) throw e;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
 }
