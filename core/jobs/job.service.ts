@@ -39,6 +39,9 @@ export interface JobRunRow {
 }
 
 /** A uuid-shaped id derived from a string key (stable across retries of one scheduled delivery). */
+/** A coalesced run not started after this long is presumed lost: the next dispatch of its key queues a fresh one. */
+export const COALESCE_STALE_SECONDS = 20;
+
 export function idFromKey(key: string): string {
   const h = createHash('sha256').update(key).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
@@ -84,6 +87,30 @@ export class JobService {
     return id;
   }
 
+  /**
+   * Coalesced dispatch, after the work it stands for has committed (the caller recorded that work in its own table):
+   * queues a run of `name` for `key` unless a run for the key is queued and not yet started — that run will see the
+   * work, since the worker removes the key (job_coalesce) in the statement that starts the run, and this statement
+   * holds the key's row lock until it returns. A key whose run has not started within COALESCE_STALE_SECONDS (its
+   * queue entry lost, say) gets a fresh run. One statement; returns the run id and whether it is new.
+   */
+  async dispatchCoalesced(name: string, key: string, payload: Record<string, unknown>, opts: { electionId?: string; createdBy?: string } = {}): Promise<{ runId: string; queued: boolean }> {
+    if (!this.router.get(name)) throw new Error(`unknown job "${name}"`);
+    const fresh = newId();
+    const [row] = await sql<{ run_id: string; queued: boolean }>(this.orm.em.fork(), `with c as (
+        insert into job_coalesce (key, run_id) values (?, ?::uuid)
+        on conflict (key) do update set
+          run_id = case when job_coalesce.created_at < now() - make_interval(secs => ?) then excluded.run_id else job_coalesce.run_id end,
+          created_at = case when job_coalesce.created_at < now() - make_interval(secs => ?) then now() else job_coalesce.created_at end
+        returning run_id),
+      j as (insert into job_run (id, name, status, payload, created_by, election_id)
+        select run_id, ?, 'queued', ?::jsonb, ?, ? from c where run_id = ?::uuid returning id)
+      select c.run_id, exists (select 1 from j) as queued from c`,
+    [key, fresh, COALESCE_STALE_SECONDS, COALESCE_STALE_SECONDS, name, JSON.stringify(payload), opts.createdBy ?? 'system', opts.electionId ?? null, fresh]);
+    if (row.queued) await this.transport.add(row.run_id, name);
+    return { runId: row.run_id, queued: row.queued };
+  }
+
   /** Hands a run recorded inside a transaction to the queue, once that transaction has committed. */
   async dispatch(id: string): Promise<void> {
     const [row] = await sql<{ name: string }>(this.orm.em.fork(), `select name from job_run where id = ? and status = 'queued'`, [id]);
@@ -125,7 +152,9 @@ export class JobService {
     // Not (yet) visible: the producer's transaction may not have committed. Retry rather than give up.
     if (!run) throw new Error(`job_run ${runId} not found`);
     if (run.status === 'succeeded' || run.status === 'cancelled') return;
-    await exec(em, `update job_run set status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()), updated_at = now(), error = null where id = ?`, [runId]);
+    // Starting releases the run's coalescing key (dispatchCoalesced): work recorded from now on queues a new run.
+    await exec(em, `with k as (delete from job_coalesce where run_id = ?)
+      update job_run set status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()), updated_at = now(), error = null where id = ?`, [runId, runId]);
     const log = this.log.child({ job: d.name, runId });
     let lastWrite = 0;
     const progressEm = this.orm.em.fork();

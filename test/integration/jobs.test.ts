@@ -9,6 +9,8 @@ import { InProcessTransport } from '../../core/jobs/in-process-transport.js';
 import { PermanentJobError, type JobTransport } from '../../core/jobs/job-types.js';
 import { producerConnection, workerConnection, ready } from '../../core/jobs/redis.js';
 import { TestClient, createUser } from '../helpers/client.js';
+import { exec } from '../../core/persistence/db.js';
+import { newId } from '../../core/shared/ids.js';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -89,6 +91,45 @@ describe.each(transports)('jobs via %s', (_kind, make) => {
       expect(x.error).toBe('Không đọc được tệp nhập');
 
       await expect(svc.enqueue('core.nope', {})).rejects.toThrow('unknown job');
+    } finally {
+      await done();
+    }
+  });
+
+  it('coalesced dispatch: joins a queued run that has not started, queues a new one once it has, replaces a stale key', async () => {
+    const { t, done } = await make();
+    const calls: string[] = [];
+    const svc = new JobService(app.orm, t, router(calls), app.log);
+    const key = uniqueName('coalesce');
+    try {
+      // No worker yet: the first dispatch queues a run; the next four join it.
+      const ds: { runId: string; queued: boolean }[] = [];
+      for (let i = 0; i < 5; i++) ds.push(await svc.dispatchCoalesced('core.test.count', key, { n: 1 }));
+      expect(ds[0].queued).toBe(true);
+      expect(ds.slice(1).every((d) => !d.queued && d.runId === ds[0].runId)).toBe(true);
+      expect((await svc.get(ds[0].runId))?.status).toBe('queued');
+      // Concurrent dispatches also yield one run.
+      const key2 = uniqueName('coalesce');
+      const cs = await Promise.all(Array.from({ length: 10 }, () => svc.dispatchCoalesced('core.test.count', key2, { n: 1 })));
+      expect(cs.filter((d) => d.queued)).toHaveLength(1);
+      expect(new Set(cs.map((d) => d.runId)).size).toBe(1);
+      await svc.startWorker(2);
+      await waitFor(async () => (await svc.get(ds[0].runId))?.status === 'succeeded' && (await svc.get(cs[0].runId))?.status === 'succeeded');
+      expect(calls.filter((c) => c === ds[0].runId)).toHaveLength(1);
+      // Started (and finished): the key is free, the next dispatch is a new run.
+      const next = await svc.dispatchCoalesced('core.test.count', key, { n: 1 });
+      expect(next.queued).toBe(true);
+      expect(next.runId).not.toBe(ds[0].runId);
+      await waitFor(async () => (await svc.get(next.runId))?.status === 'succeeded');
+      // A key whose run never started (its queue entry lost) is stale after COALESCE_STALE_SECONDS: a fresh run.
+      const em = app.orm.em.fork();
+      const lostId = newId();
+      await exec(em, `insert into job_coalesce (key, run_id, created_at) values (?, ?, now() - interval '1 minute')`, [key, lostId]);
+      const fresh = await svc.dispatchCoalesced('core.test.count', key, { n: 1 });
+      expect(fresh.queued).toBe(true);
+      expect(fresh.runId).not.toBe(lostId);
+      await waitFor(async () => (await svc.get(fresh.runId))?.status === 'succeeded');
+      await expect(svc.dispatchCoalesced('core.nope', key, {})).rejects.toThrow('unknown job');
     } finally {
       await done();
     }

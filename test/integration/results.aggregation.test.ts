@@ -7,7 +7,7 @@ import { startTestApp, waitFor, type TestApp } from '../helpers/test-app.js';
 import { createElection } from '../helpers/structure.js';
 import { seedResultsStructure, acceptMinutes, makeCounts, type SeedUnit } from '../helpers/results.js';
 import { sql, exec } from '../../core/persistence/db.js';
-import { AGGREGATE_MINUTES_JOB, recordAggregation } from '../../core/elections/results/aggregation-trigger.js';
+import { AGGREGATE_MINUTES_JOB, dispatchAggregation, recordAggregation } from '../../core/elections/results/aggregation-trigger.js';
 import { applyMinutes, foldTotals, storedTotals, reconcile, progressBy, foldCandidates, storedCandidates } from '../../core/elections/results/aggregation.js';
 
 let app: TestApp;
@@ -44,9 +44,11 @@ describe('aggregation (issue 7 point 1)', () => {
     const u = units.find((x) => x.contest === 'national-assembly')!;
     const c = makeCounts(u, rng(1));
     const acc = await acceptMinutes(em, electionId, { areaId: u.areas[0], unitId: u.id, contest: u.contest, counts: c.counts, votes: c.votes });
-    const runId = await em.fork().transactional((tx) => recordAggregation(app.jobs, tx as EntityManager, { electionId, ...acc }, 'test'));
-    await app.jobs.dispatch(runId!);
-    await waitFor(async () => (await app.jobs.get(runId!))?.status === 'succeeded', 20_000);
+    const ticket = await em.fork().transactional((tx) => recordAggregation(app.jobs, tx as EntityManager, { electionId, ...acc }, 'test'));
+    const d = await dispatchAggregation(app.jobs, ticket);
+    expect(d?.queued).toBe(true);
+    await waitFor(async () => (await app.jobs.get(d!.runId))?.status === 'succeeded', 20_000);
+    expect(await sql(em, `select 1 from results_pending where election_id = ?`, [electionId])).toEqual([]);
     const [nation] = await sql<any>(em, `select * from results_total where election_id = ? and contest = 'national-assembly' and scope_level = 'nation'`, [electionId]);
     expect(Number(nation.voters_voted)).toBe(c.counts.voters_voted);
     expect(nation.minutes_accepted).toBe(1);

@@ -23,6 +23,7 @@ import { fileError, uploadField, uploadOf } from '../../files/file-store.js';
 import { getElection } from '../elections.service.js';
 import { validateMinutes } from './rules.js';
 import type { CountMinutes } from './minutes.js';
+import { dispatchAggregation } from '../results/aggregation-trigger.js';
 import { fieldLabel, renderMinutesMessage } from './messages.js';
 import { COMPLAINT_FIELDS, INVENTORY_FIELDS, TOP_FIELDS, differingFields, nestForm, parseSubmission, presentCounts, type MinutesData } from './input.js';
 import {
@@ -324,7 +325,7 @@ export function countMinutesRoutes(d: CountMinutesRouteDeps) {
           targetType: 'count-minutes', targetId: o.minutesId, before: o.before, after: o.after, flash,
           redirect: `${base(i.id)}/areas/${i.areaId}/${i.contest}`,
           json: ctx.req.accepts(['html', 'json']) === 'json' ? { minutesId: o.minutesId, status: o.status, slot: o.slot, entryStatus: o.entryStatus, rev: o.rev, acceptedVersionId: o.acceptedVersionId ?? null } : undefined,
-          afterCommit: o.runId ? () => d.jobs.dispatch(o.runId!) : undefined,
+          afterCommit: o.aggregate ? async () => void (await dispatchAggregation(d.jobs, o.aggregate)) : undefined,
         });
       },
     });
@@ -434,7 +435,7 @@ export function countMinutesRoutes(d: CountMinutesRouteDeps) {
           flash: rr.value.fields ? ctx.t('count-minutes.resolved_return', { n: rr.value.fields.length }) : ctx.t('count-minutes.resolved_keep'),
           redirect: `${base(i.id)}/m/${i.minutesId}`,
           json: ctx.req.accepts(['html', 'json']) === 'json' ? { status: rr.value.status, versionId: rr.value.versionId ?? null, fields: rr.value.fields ?? null } : undefined,
-          afterCommit: rr.value.runId ? () => d.jobs.dispatch(rr.value.runId!) : undefined,
+          afterCommit: rr.value.aggregate ? async () => void (await dispatchAggregation(d.jobs, rr.value.aggregate)) : undefined,
         });
       },
     });
@@ -455,7 +456,7 @@ export function countMinutesRoutes(d: CountMinutesRouteDeps) {
           flash: ctx.t(i.decision === 'confirm' ? 'count-minutes.verified' : 'count-minutes.verify_returned'),
           redirect: `${base(i.id)}/m/${i.minutesId}`,
           json: ctx.req.accepts(['html', 'json']) === 'json' ? { status: rr.value.status, versionId: rr.value.versionId ?? null } : undefined,
-          afterCommit: rr.value.runId ? () => d.jobs.dispatch(rr.value.runId!) : undefined,
+          afterCommit: rr.value.aggregate ? async () => void (await dispatchAggregation(d.jobs, rr.value.aggregate)) : undefined,
         });
       },
     });
@@ -527,7 +528,7 @@ export function countMinutesRoutes(d: CountMinutesRouteDeps) {
           targetType: 'count-minutes', targetId: i.minutesId, before: { status: 'amending', versionId: i.versionId }, after: { status: rr.value.status, decision: i.decision, versionId: i.versionId },
           flash: ctx.t(i.decision === 'approve' ? 'count-minutes.approved' : 'count-minutes.rejected'), redirect: `${base(i.id)}/m/${i.minutesId}`,
           json: ctx.req.accepts(['html', 'json']) === 'json' ? { status: rr.value.status } : undefined,
-          afterCommit: rr.value.runId ? () => d.jobs.dispatch(rr.value.runId!) : undefined,
+          afterCommit: rr.value.aggregate ? async () => void (await dispatchAggregation(d.jobs, rr.value.aggregate)) : undefined,
         });
       },
     });
@@ -600,7 +601,7 @@ export function countMinutesRoutes(d: CountMinutesRouteDeps) {
         return ok({
           targetType: 'count-minutes', targetId: o.minutesId, before: o.before, after: o.after, status: o.rev === 1 ? 201 : 200,
           json: { minutesId: o.minutesId, status: o.status, slot: o.slot, entryStatus: o.entryStatus, rev: o.rev, acceptedVersionId: o.acceptedVersionId ?? null },
-          afterCommit: o.runId ? () => d.jobs.dispatch(o.runId!) : undefined,
+          afterCommit: o.aggregate ? async () => void (await dispatchAggregation(d.jobs, o.aggregate)) : undefined,
         });
       },
     });

@@ -9,7 +9,7 @@ import { appError, err, ok, type AppError, type FieldIssue, type Result } from '
 import type { JobService } from '../../jobs/job.service.js';
 import type { PluginRegistry } from '../../plugin-host/registry.js';
 import type { PluginStateService } from '../../plugin-host/plugin-state.service.js';
-import { recordAggregation } from '../results/aggregation-trigger.js';
+import { recordAggregation, type AggregationTicket } from '../results/aggregation-trigger.js';
 import { validateMinutes, type Violation } from './rules.js';
 import { BALLOT_INVENTORY_MODES, DEFAULT_BALLOT_INVENTORY, type BallotInventoryMode, type CountMinutes, type CoreMinutesContext } from './minutes.js';
 import { copyField, differingFields, type MinutesData, type ParsedSubmission } from './input.js';
@@ -225,7 +225,7 @@ export interface EntryOutcome {
   rev: number;
   acceptedVersionId?: string;
   /** Aggregation run to dispatch after commit. */
-  runId?: string;
+  aggregate?: AggregationTicket;
   differences?: number;
   before: unknown;
   after: unknown;
@@ -296,7 +296,7 @@ export async function saveEntry(em: EntityManager, d: MinutesDeps, c: AreaContex
       createdBy: now[0].user_id, acceptedBy: now[1].user_id, confirmed: union(now[0].confirmed_warnings, now[1].confirmed_warnings),
       note: joinNotes(now[0].note, now[1].note), decision: 'identical',
     }, actorId);
-    Object.assign(out, { status: 'accepted', acceptedVersionId: acc.versionId, runId: acc.runId });
+    Object.assign(out, { status: 'accepted', acceptedVersionId: acc.versionId, aggregate: acc.aggregate });
   } else if (next === 'differences') {
     Object.assign(out, { status: 'differences', differences: diff.length });
   } else if (next === 'entered') {
@@ -342,12 +342,12 @@ async function insertVersion(em: EntityManager, minutesId: string, data: Minutes
 /** Makes `versionId` (or new data) the accepted version: bumps the revision and records the aggregation run. */
 async function accept(em: EntityManager, d: MinutesDeps, m: MinutesRow, data: MinutesData, o: {
   createdBy: string; acceptedBy: string; confirmed: string[]; note: string | null; decision: string;
-}, actorId: string): Promise<{ versionId: string; runId?: string }> {
+}, actorId: string): Promise<{ versionId: string; aggregate?: AggregationTicket }> {
   const v = await insertVersion(em, m.id, data, { kind: 'original', status: 'accepted', ...o });
-  return { versionId: v.id, runId: await markAccepted(em, d, m, v.id, actorId) };
+  return { versionId: v.id, aggregate: await markAccepted(em, d, m, v.id, actorId) };
 }
 
-async function markAccepted(em: EntityManager, d: MinutesDeps, m: MinutesRow, versionId: string, actorId: string): Promise<string | undefined> {
+async function markAccepted(em: EntityManager, d: MinutesDeps, m: MinutesRow, versionId: string, actorId: string): Promise<AggregationTicket | undefined> {
   const [{ accepted_revision: revision }] = await sql<{ accepted_revision: number }>(em,
     `update count_minutes set status = 'accepted', accepted_version_id = ?, accepted_revision = accepted_revision + 1, updated_at = now() where id = ? returning accepted_revision`,
     [versionId, m.id]);
@@ -362,7 +362,7 @@ export type Resolution = 'keep-1' | 'keep-2' | 'return-1' | 'return-2';
  * The coordinator's decision on two differing entries: keep one (it becomes the accepted version), or return the
  * minutes to one typist, who re-enters only the differing fields. The coordinator is neither typist.
  */
-export async function resolveDifferences(em: EntityManager, d: MinutesDeps, minutesId: string, actorId: string, how: Resolution, note: string | null): Promise<Result<{ status: MinutesStatus; versionId?: string; runId?: string; fields?: string[] }, AppError>> {
+export async function resolveDifferences(em: EntityManager, d: MinutesDeps, minutesId: string, actorId: string, how: Resolution, note: string | null): Promise<Result<{ status: MinutesStatus; versionId?: string; aggregate?: AggregationTicket; fields?: string[] }, AppError>> {
   const m = await getMinutes(em, minutesId, true);
   if (!m) return fail('NOT_FOUND', 'count-minutes.not_found', 404);
   if (m.status !== 'differences') return fail('NOT_DIFFERENCES', 'count-minutes.not_differences');
@@ -376,7 +376,7 @@ export async function resolveDifferences(em: EntityManager, d: MinutesDeps, minu
     const acc = await accept(em, d, m, chosen.data, {
       createdBy: chosen.user_id, acceptedBy: actorId, confirmed: chosen.confirmed_warnings, note: joinNotes(chosen.note, note), decision: how,
     }, actorId);
-    return ok({ status: 'accepted', versionId: acc.versionId, runId: acc.runId });
+    return ok({ status: 'accepted', versionId: acc.versionId, aggregate: acc.aggregate });
   }
   const fields = differingFields(e1.data, e2.data);
   await sql(em, `update count_minutes_entry set status = 'returned', return_fields = ?::jsonb, rev = rev + 1, updated_at = now() where id = ?`, [JSON.stringify(fields), chosen.id]);
@@ -385,7 +385,7 @@ export async function resolveDifferences(em: EntityManager, d: MinutesDeps, minu
 }
 
 /** Single entry plus verification: a second person confirms the entry against the paper, or returns it. */
-export async function verifyEntry(em: EntityManager, d: MinutesDeps, minutesId: string, actorId: string, confirm: boolean, note: string | null): Promise<Result<{ status: MinutesStatus; versionId?: string; runId?: string }, AppError>> {
+export async function verifyEntry(em: EntityManager, d: MinutesDeps, minutesId: string, actorId: string, confirm: boolean, note: string | null): Promise<Result<{ status: MinutesStatus; versionId?: string; aggregate?: AggregationTicket }, AppError>> {
   const m = await getMinutes(em, minutesId, true);
   if (!m) return fail('NOT_FOUND', 'count-minutes.not_found', 404);
   const [e] = await entriesOf(em, m.id);
@@ -397,7 +397,7 @@ export async function verifyEntry(em: EntityManager, d: MinutesDeps, minutesId: 
     return ok({ status: 'draft' });
   }
   const acc = await accept(em, d, m, e.data, { createdBy: e.user_id, acceptedBy: actorId, confirmed: e.confirmed_warnings, note: joinNotes(e.note, note), decision: 'verified' }, actorId);
-  return ok({ status: 'accepted', versionId: acc.versionId, runId: acc.runId });
+  return ok({ status: 'accepted', versionId: acc.versionId, aggregate: acc.aggregate });
 }
 
 // --- corrections ------------------------------------------------------------------------------------------------
@@ -433,7 +433,7 @@ export async function proposeCorrection(em: EntityManager, d: MinutesDeps, c: Ar
 }
 
 /** Approves (second person only) or rejects a pending correction. Approval supersedes the accepted version. */
-export async function decideCorrection(em: EntityManager, d: MinutesDeps, minutesId: string, versionId: string, actorId: string, approve: boolean, note: string | null): Promise<Result<{ status: MinutesStatus; runId?: string }, AppError>> {
+export async function decideCorrection(em: EntityManager, d: MinutesDeps, minutesId: string, versionId: string, actorId: string, approve: boolean, note: string | null): Promise<Result<{ status: MinutesStatus; aggregate?: AggregationTicket }, AppError>> {
   const m = await getMinutes(em, minutesId, true);
   if (!m) return fail('NOT_FOUND', 'count-minutes.not_found', 404);
   const [v] = await sql<VersionRow>(em, `select * from count_minutes_version where id = ? and minutes_id = ? for update`, [versionId, minutesId]);
@@ -447,8 +447,8 @@ export async function decideCorrection(em: EntityManager, d: MinutesDeps, minute
   // Superseding first: at most one accepted version per minutes (unique partial index).
   await sql(em, `update count_minutes_version set status = 'superseded' where minutes_id = ? and status = 'accepted'`, [m.id]);
   await sql(em, `update count_minutes_version set status = 'accepted', accepted_by = ?, accepted_at = now(), decision = ? where id = ?`, [actorId, note, v.id]);
-  const runId = await markAccepted(em, d, m, v.id, actorId);
-  return ok({ status: 'accepted', runId });
+  const aggregate = await markAccepted(em, d, m, v.id, actorId);
+  return ok({ status: 'accepted', aggregate });
 }
 
 // --- commune to-do list -----------------------------------------------------------------------------------------

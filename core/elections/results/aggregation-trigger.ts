@@ -1,11 +1,13 @@
 // The one call the count-minutes module makes into aggregation (issue 7): when a minutes version is accepted (or a
-// correction replaces it), record an aggregation run in the same transaction, keyed by (minutes, revision) so a
-// repeated acceptance or a retried request queues it once; the caller dispatches it after commit. The run carries
-// ids only. The handler (results module) reads the accepted version from the database, so a stale run is a no-op.
-// Beside the run, a results_pending row (same transaction): whichever aggregation job runs first applies every
-// pending acceptance it can take in one batch (aggregation.ts applyPending), so the other runs find theirs done.
+// correction replaces it), record the acceptance as pending in the same transaction (results_pending, keyed by
+// (minutes, revision), so a repeated acceptance or a retried request records it once), and after commit dispatch
+// the election's aggregation run. Runs coalesce per election (JobService.dispatchCoalesced): while a run is queued
+// and not yet started, further acceptances join it instead of queueing their own, and the run applies every pending
+// acceptance of the election in set-based batches (aggregation.ts applyPending). A burst of acceptances thus costs
+// a few runs, not one BullMQ job and job_run each. The run carries ids only; it reads the accepted versions from the
+// database, so a late or repeated run is a no-op.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { idFromKey, type JobService } from '../../jobs/job.service.js';
+import type { JobService } from '../../jobs/job.service.js';
 import { exec } from '../../persistence/db.js';
 
 export const AGGREGATE_MINUTES_JOB = 'core.results.aggregate-minutes';
@@ -17,19 +19,29 @@ export interface AcceptedMinutesRef {
   revision: number;
 }
 
+/** What to dispatch after commit (dispatchAggregation): the election whose aggregation run should drain. */
+export interface AggregationTicket {
+  electionId: string;
+  createdBy: string;
+}
+
 /**
- * Records the aggregation run of an accepted minutes version inside the caller's transaction and returns its id
- * (dispatch it after commit with jobs.dispatch), or undefined when no results module runs in this process's
- * configuration (the scheduled reconciler then catches up).
+ * Records an accepted minutes version as pending aggregation inside the caller's transaction, or returns undefined
+ * when no results module runs in this process's configuration (the scheduled reconciler then catches up).
  */
-export async function recordAggregation(jobs: JobService, em: EntityManager, ref: AcceptedMinutesRef, createdBy: string): Promise<string | undefined> {
+export async function recordAggregation(jobs: JobService, em: EntityManager, ref: AcceptedMinutesRef, createdBy: string): Promise<AggregationTicket | undefined> {
   if (!jobs.knows(AGGREGATE_MINUTES_JOB)) return undefined;
   await exec(em, `insert into results_pending (minutes_id, revision, election_id) values (?, ?, ?) on conflict do nothing`,
     [ref.minutesId, ref.revision, ref.electionId]);
-  return jobs.enqueue(AGGREGATE_MINUTES_JOB, { ...ref }, {
-    em,
-    runId: idFromKey(`aggregate:${ref.minutesId}:${ref.revision}`),
-    electionId: ref.electionId,
-    createdBy,
-  });
+  return { electionId: ref.electionId, createdBy };
+}
+
+/** The coalescing key of an election's aggregation runs. */
+export const aggregationKey = (electionId: string) => `aggregate:${electionId}`;
+
+/** After commit: queues the election's aggregation run unless one is queued and not yet started. */
+export async function dispatchAggregation(jobs: JobService, ticket: AggregationTicket | undefined): Promise<{ runId: string; queued: boolean } | undefined> {
+  if (!ticket) return undefined;
+  return jobs.dispatchCoalesced(AGGREGATE_MINUTES_JOB, aggregationKey(ticket.electionId), { electionId: ticket.electionId },
+    { electionId: ticket.electionId, createdBy: ticket.createdBy });
 }

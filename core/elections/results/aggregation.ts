@@ -147,16 +147,18 @@ export interface PendingOutcome extends ApplyOutcome {
 }
 
 /**
- * The aggregation job of one acceptance (minutes, revision), coalescing: it takes, in one transaction, its own
- * pending row first and then the oldest other pending acceptances of the election (results_pending, up to
- * AGGREGATE_BATCH, skipping rows another job holds) and applies them all set-based. A job whose acceptance another
- * job already applied (or holds, and so will apply or, if it dies, hand back to its redelivery) costs one read.
- * Idempotent per minutes revision: see applyBatch.
+ * The election's aggregation run (dispatched coalesced, aggregation-trigger.ts): takes, in one transaction, the
+ * oldest pending acceptances of the election (results_pending, up to AGGREGATE_BATCH, skipping rows another run
+ * holds) and applies them all set-based, batch after batch until a batch is not full. Given one acceptance
+ * (minutes, revision) — runs queued before coalescing carried one — its pending row goes first, and an acceptance
+ * already applied costs one read. Idempotent per minutes revision: see applyBatch.
  */
-export async function applyPending(em: EntityManager, electionId: string, minutesId: string, revision: number): Promise<PendingOutcome> {
-  const [s] = await sql<{ applied: number | null; pending: boolean }>(em.fork(), `select (select revision from results_applied where minutes_id = ?) as applied,
-    exists (select 1 from results_pending where minutes_id = ?) as pending`, [minutesId, minutesId]);
-  if (s && s.applied !== null && s.applied >= revision && !s.pending) return { applied: false, reason: 'up-to-date', revision: s.applied, batch: 0, changed: 0 };
+export async function applyPending(em: EntityManager, electionId: string, minutesId?: string, revision?: number): Promise<PendingOutcome> {
+  if (minutesId && revision !== undefined) {
+    const [s] = await sql<{ applied: number | null; pending: boolean }>(em.fork(), `select (select revision from results_applied where minutes_id = ?) as applied,
+      exists (select 1 from results_pending where minutes_id = ?) as pending`, [minutesId, minutesId]);
+    if (s && s.applied !== null && s.applied >= revision && !s.pending) return { applied: false, reason: 'up-to-date', revision: s.applied, batch: 0, changed: 0 };
+  }
   let own: ApplyOutcome = { applied: false, reason: 'up-to-date' };
   let batch = 0;
   let changed = 0;
@@ -167,18 +169,18 @@ export async function applyPending(em: EntityManager, electionId: string, minute
       const t = tx as EntityManager;
       await sql(t, `select pg_advisory_xact_lock_shared(${lockSql})`, [electionId]);
       const taken = await sql<{ minutes_id: string }>(t, `with g as (select minutes_id, revision from results_pending where election_id = ?
-          order by (minutes_id = ?) desc, queued_at limit ? for update skip locked)
+          order by (minutes_id = ?::uuid) is true desc, queued_at limit ? for update skip locked)
         delete from results_pending p using g where p.minutes_id = g.minutes_id and p.revision = g.revision returning p.minutes_id`,
-      [electionId, minutesId, AGGREGATE_BATCH]);
+      [electionId, minutesId ?? null, AGGREGATE_BATCH]);
       const ids = taken.map((r) => r.minutes_id);
       // Own acceptance neither taken here nor pending (no row: recorded before results_pending, or applied already):
       // apply it directly. A pending row still visible but not taken is held by a running job, which applies it.
-      if (first && !ids.includes(minutesId)) {
+      if (first && minutesId && !ids.includes(minutesId)) {
         const [p] = await sql<{ n: number }>(t, `select count(*)::int as n from results_pending where minutes_id = ?`, [minutesId]);
         if (!p.n) ids.push(minutesId);
       }
       const res = await applyBatch(t, electionId, ids);
-      const mine = res.get(minutesId);
+      const mine = minutesId ? res.get(minutesId) : undefined;
       if (mine && (first || mine.applied)) own = mine;
       batch += res.size;
       changed += [...res.values()].filter((r) => r.applied).length;

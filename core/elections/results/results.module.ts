@@ -16,7 +16,8 @@ export const RECONCILE_SCHEDULE_ID = 'core.results.reconcile';
 /** Every 10 minutes: a drift (a lost job, a manual fix in the database) is repaired well before anyone announces. */
 export const RECONCILE_CRON = '*/10 * * * *';
 
-const aggregatePayload = z.object({ electionId: z.string().uuid(), minutesId: z.string().uuid(), revision: z.number().int().nonnegative() });
+// One run per election batch; runs queued before runs coalesced also name their acceptance (minutes, revision).
+const aggregatePayload = z.object({ electionId: z.string().uuid(), minutesId: z.string().uuid().optional(), revision: z.number().int().nonnegative().optional() });
 const reconcilePayload = z.object({ electionId: z.string().uuid().optional() });
 
 export function createResultsModule(d: KernelDeps, registry: PluginRegistry): CoreModule {
@@ -26,7 +27,7 @@ export function createResultsModule(d: KernelDeps, registry: PluginRegistry): Co
     jobs: {
       [AGGREGATE_MINUTES_JOB]: async (raw, ctx) => {
         const p = aggregatePayload.safeParse(raw);
-        if (!p.success) throw new PermanentJobError('payload: {electionId, minutesId, revision} expected');
+        if (!p.success) throw new PermanentJobError('payload: {electionId, minutesId?, revision?} expected');
         return applyPending(ctx.em, p.data.electionId, p.data.minutesId, p.data.revision);
       },
       [RECONCILE_JOB]: async (raw, ctx) => {

@@ -20,6 +20,7 @@ import { Migration20261129000952ResultsNecDecision } from './20261129000952-resu
 import { Migration20261129000953ResultsPending } from './20261129000953-results-pending.js';
 import { Migration20261129000960ReportBatches } from './20261129000960-report-batches.js';
 import { Migration20261129000970AuditBatchSeal } from './20261129000970-audit-batch-seal.js';
+import { Migration20261129000990JobCoalesce } from './20261129000990-job-coalesce.js';
 import { Migration20261129000980BallotInventory } from './20261129000980-ballot-inventory.js';
 
 export const MIGRATIONS: MigrationObject[] = [
@@ -44,4 +45,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000960ReportBatches', class: Migration20261129000960ReportBatches },
   { name: 'Migration20261129000970AuditBatchSeal', class: Migration20261129000970AuditBatchSeal },
   { name: 'Migration20261129000980BallotInventory', class: Migration20261129000980BallotInventory },
+  { name: 'Migration20261129000990JobCoalesce', class: Migration20261129000990JobCoalesce },
 ];
