@@ -3,7 +3,7 @@
 // COMMIT — takes the chain lock, assigns the next seq, links the hash, moves the row to audit_event — so the lock
 // that serialises audited transactions is held only for that last step and the commit itself (docs/audit.md).
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from '../persistence/db.js';
+import { prepared } from '../persistence/db.js';
 import { contentHash, normaliseAuditContent, eventHashOf, type AuditContent, type AuditContentInput } from './audit-hash.js';
 
 export { canonicalJson, GENESIS_HASH } from './audit-hash.js';
@@ -25,10 +25,10 @@ export async function recordAudit(em: EntityManager, e: AuditInput, o: { deferSe
   const c = normaliseAuditContent({ ...e, at: new Date() });
   // deferSeal: the transaction's staged events stay staged at COMMIT (the setting is transaction-local and read by the
   // commit-time sealer); the caller must call sealPendingAudit() after the commit. Set in the same statement: no round trip.
-  const [row] = await sql<{ id: string }>(
+  const [row] = await prepared<{ id: string }>(
     em,
     `insert into audit_pending (at, actor, role, scope, action, target_type, target_id, before, after, result, request_id, ip, user_agent, content_hash)
-     select ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?${o.deferSeal ? ` from (select set_config('baucu.audit_defer', 'on', true)) d` : ''} returning id::text as id`,
+     select ?::timestamptz, ?::text, ?::text, ?::text, ?::text, ?::text, ?::text, ?::jsonb, ?::jsonb, ?::text, ?::text, ?::text, ?::text, ?::text${o.deferSeal ? ` from (select set_config('baucu.audit_defer', 'on', true)) d` : ''} returning id::text as id`,
     [c.at, c.actor, c.role, c.scope, c.action, c.targetType, c.targetId, jsonParam(c.before), jsonParam(c.after), c.result,
       c.requestId, c.ip, c.userAgent, contentHash(c)],
   );
@@ -40,7 +40,7 @@ export async function recordAudit(em: EntityManager, e: AuditInput, o: { deferSe
  * many it chained. Call it outside any transaction, after committing a transaction that recorded with deferSeal.
  */
 export async function sealPendingAudit(em: EntityManager): Promise<number> {
-  const [row] = await sql<{ n: number }>(em.fork(), `select audit_seal_pending() as n`);
+  const [row] = await prepared<{ n: number }>(em.fork(), `select audit_seal_pending() as n`);
   return Number(row?.n ?? 0);
 }
 

@@ -4,7 +4,7 @@
 import { createHmac, randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import type { Request, Response, NextFunction } from 'express';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { sql, exec } from '../persistence/db.js';
+import { sql, exec, prepared } from '../persistence/db.js';
 import { recordAudit } from '../audit/audit.service.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/logger.js';
@@ -292,7 +292,7 @@ export class AuthService {
 
   /** The user if active; with `withAssignments`, its role assignments come in the same round trip (every request). */
   async loadActiveUser(em: EntityManager, id: string, withAssignments = false): Promise<(UserRow & { assignments?: Assignment[] }) | undefined> {
-    const [u] = await sql<UserRow & { assignments?: Assignment[] }>(em, withAssignments
+    const [u] = await prepared<UserRow & { assignments?: Assignment[] }>(em, withAssignments
       ? `select u.*, coalesce((select json_agg(json_build_object('role', r.role, 'scopeType', r.scope_type, 'scopeCode', r.scope_code, 'electionId', r.election_id)
            order by r.created_at) from role_assignment r where r.user_id = u.id), '[]'::json) as assignments from app_user u where u.id = ?`
       : 'select * from app_user where id = ?', [id]);

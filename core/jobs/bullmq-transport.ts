@@ -21,9 +21,10 @@ export class BullmqTransport implements JobTransport {
     this.queue.on('error', (e) => log.error({ err: e.message }, 'queue error'));
   }
 
-  async add(runId: string, name: string): Promise<void> {
+  async add(runId: string, name: string, delayMs?: number): Promise<void> {
     await this.queue.add(name, { runId }, {
       jobId: runId,
+      ...(delayMs && delayMs > 0 ? { delay: delayMs } : {}),
       attempts: 3,
       backoff: { type: 'exponential', delay: 1000 },
       removeOnComplete: { age: 3600, count: 2000 },

@@ -20,7 +20,11 @@ export class InProcessTransport implements JobTransport {
 
   constructor(private readonly log: Logger) {}
 
-  async add(runId: string, name: string): Promise<void> {
+  async add(runId: string, name: string, delayMs?: number): Promise<void> {
+    if (delayMs && delayMs > 0) {
+      setTimeout(() => void this.add(runId, name), delayMs).unref();
+      return;
+    }
     if (this.waiting.some((d) => d.runId === runId)) return; // deduplicated like a BullMQ jobId
     this.waiting.push({ name, runId, key: runId, attempt: 1 });
     this.pump();

@@ -53,7 +53,8 @@ export type JobProcessor = (d: JobDelivery) => Promise<void>;
 /** What carries a job run from producer to worker: BullMQ with Redis, or an in-process queue without it. */
 export interface JobTransport {
   readonly kind: 'bullmq' | 'in-process';
-  add(runId: string, name: string): Promise<void>;
+  /** Queues a run; with delayMs, it becomes available to workers only after that many milliseconds. */
+  add(runId: string, name: string, delayMs?: number): Promise<void>;
   /** Starts consuming; `process` runs one job run. */
   startWorker(process: JobProcessor, concurrency: number): Promise<void>;
   upsertSchedule(spec: ScheduleSpec, enqueue: (spec: ScheduleSpec) => Promise<void>): Promise<void>;

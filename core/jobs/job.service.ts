@@ -6,7 +6,7 @@ import type { Logger } from '../shared/logger.js';
 import { Container } from 'inversify';
 import { TOKENS } from '../kernel/tokens.js';
 import { newId } from '../shared/ids.js';
-import { sql, exec } from '../persistence/db.js';
+import { sql, exec, prepared, preparedExec } from '../persistence/db.js';
 import type { JobRouter } from './job-router.js';
 import { PermanentJobError, type JobDelivery, type JobTransport, type ScheduleSpec } from './job-types.js';
 
@@ -39,6 +39,13 @@ export interface JobRunRow {
 }
 
 /** A uuid-shaped id derived from a string key (stable across retries of one scheduled delivery). */
+/**
+ * A statement fragment that makes the current transaction commit without waiting for its WAL flush
+ * (synchronous_commit off for this transaction only): for bookkeeping whose loss in a database crash is recovered by
+ * design. Still atomic and consistent; a later synchronous commit flushes it too (the WAL is sequential).
+ */
+export const ASYNC_COMMIT_SQL = `select set_config('synchronous_commit', 'off', true) as async_commit`;
+
 /** A coalesced run not started after this long is presumed lost: the next dispatch of its key queues a fresh one. */
 export const COALESCE_STALE_SECONDS = 20;
 
@@ -92,22 +99,25 @@ export class JobService {
    * queues a run of `name` for `key` unless a run for the key is queued and not yet started — that run will see the
    * work, since the worker removes the key (job_coalesce) in the statement that starts the run, and this statement
    * holds the key's row lock until it returns. A key whose run has not started within COALESCE_STALE_SECONDS (its
-   * queue entry lost, say) gets a fresh run. One statement; returns the run id and whether it is new.
+   * queue entry lost, say) gets a fresh run. With delayMs the new run waits that long before a worker may start it,
+   * so that the work of a burst gathers in one run. One statement; returns the run id and whether it is new.
    */
-  async dispatchCoalesced(name: string, key: string, payload: Record<string, unknown>, opts: { electionId?: string; createdBy?: string } = {}): Promise<{ runId: string; queued: boolean }> {
+  async dispatchCoalesced(name: string, key: string, payload: Record<string, unknown>, opts: { electionId?: string; createdBy?: string; delayMs?: number } = {}): Promise<{ runId: string; queued: boolean }> {
     if (!this.router.get(name)) throw new Error(`unknown job "${name}"`);
     const fresh = newId();
-    const [row] = await sql<{ run_id: string; queued: boolean }>(this.orm.em.fork(), `with c as (
-        insert into job_coalesce (key, run_id) values (?, ?::uuid)
+    // Committed without waiting for the WAL flush (ASYNC_COMMIT_SQL): a dispatch lost in a database crash leaves
+    // its work recorded, which the next dispatch, a restart (recover) or the owner's reconciler picks up.
+    const [row] = await prepared<{ run_id: string; queued: boolean }>(this.orm.em.fork(), `with a as (${ASYNC_COMMIT_SQL}), c as (
+        insert into job_coalesce (key, run_id) values (?::text, ?::uuid)
         on conflict (key) do update set
-          run_id = case when job_coalesce.created_at < now() - make_interval(secs => ?) then excluded.run_id else job_coalesce.run_id end,
-          created_at = case when job_coalesce.created_at < now() - make_interval(secs => ?) then now() else job_coalesce.created_at end
+          run_id = case when job_coalesce.created_at < now() - make_interval(secs => ?::float8) then excluded.run_id else job_coalesce.run_id end,
+          created_at = case when job_coalesce.created_at < now() - make_interval(secs => ?::float8) then now() else job_coalesce.created_at end
         returning run_id),
       j as (insert into job_run (id, name, status, payload, created_by, election_id)
-        select run_id, ?, 'queued', ?::jsonb, ?, ? from c where run_id = ?::uuid returning id)
-      select c.run_id, exists (select 1 from j) as queued from c`,
+        select run_id, ?::text, 'queued', ?::jsonb, ?::text, ?::uuid from c where run_id = ?::uuid returning id)
+      select c.run_id, exists (select 1 from j) as queued from c, a`,
     [key, fresh, COALESCE_STALE_SECONDS, COALESCE_STALE_SECONDS, name, JSON.stringify(payload), opts.createdBy ?? 'system', opts.electionId ?? null, fresh]);
-    if (row.queued) await this.transport.add(row.run_id, name);
+    if (row.queued) await this.transport.add(row.run_id, name, opts.delayMs);
     return { runId: row.run_id, queued: row.queued };
   }
 
@@ -148,13 +158,15 @@ export class JobService {
         runId, d.name, JSON.stringify(d.payload ?? {}),
       ]);
     }
-    const [run] = await sql<JobRunRow>(em, 'select * from job_run where id = ?', [runId]);
+    const [run] = await prepared<JobRunRow>(em, 'select * from job_run where id = ?', [runId]);
     // Not (yet) visible: the producer's transaction may not have committed. Retry rather than give up.
     if (!run) throw new Error(`job_run ${runId} not found`);
     if (run.status === 'succeeded' || run.status === 'cancelled') return;
     // Starting releases the run's coalescing key (dispatchCoalesced): work recorded from now on queues a new run.
-    await exec(em, `with k as (delete from job_coalesce where run_id = ?)
-      update job_run set status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()), updated_at = now(), error = null where id = ?`, [runId, runId]);
+    // Not waiting for the WAL flush: a lost 'running' mark changes nothing (the run is redelivered or recovered).
+    await preparedExec(em, `with a as (${ASYNC_COMMIT_SQL}), k as (delete from job_coalesce where run_id = ?)
+      update job_run set status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now()), updated_at = now(), error = null
+      from a where id = ?`, [runId, runId]);
     const log = this.log.child({ job: d.name, runId });
     let lastWrite = 0;
     const progressEm = this.orm.em.fork();
@@ -184,7 +196,7 @@ export class JobService {
     };
     try {
       const result = await entry.handler(run.payload, ctx);
-      await exec(em, `update job_run set status = 'succeeded', result = ?::jsonb, finished_at = now(), updated_at = now(),
+      await preparedExec(em, `update job_run set status = 'succeeded', result = ?::jsonb, finished_at = now(), updated_at = now(),
         progress_done = greatest(progress_done, progress_total) where id = ? and status <> 'cancelled'`, [JSON.stringify(result ?? null), runId]);
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);

@@ -3,7 +3,7 @@
 // corrections after acceptance under the two-person rule. Every function runs inside the caller's transaction
 // (mountAction), returns a Result and writes nothing on refusal; accepting a version records the aggregation run.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from '../../persistence/db.js';
+import { prepared, sql } from '../../persistence/db.js';
 import { newId } from '../../shared/ids.js';
 import { appError, err, ok, type AppError, type FieldIssue, type Result } from '../../shared/result.js';
 import type { JobService } from '../../jobs/job.service.js';
@@ -106,7 +106,7 @@ const fail = (code: string, messageKey: string, status = 409, params?: Record<st
 export async function areaContext(em: EntityManager, d: MinutesDeps, electionId: string, areaId: string, contest: string): Promise<Result<AreaContext, AppError>> {
   if (!d.registry.contestType(contest)) return fail('NOT_FOUND', 'count-minutes.area_not_found', 404);
   // One round trip: the area, its unit, the official list, the last turnout report and the contest's settings.
-  const [row] = await sql<{ id: string; name: string; number: number; commune_code: string; voters: number; unit_voters: number | null; unit_id: string; unit_name: string;
+  const [row] = await prepared<{ id: string; name: string; number: number; commune_code: string; voters: number; unit_voters: number | null; unit_id: string; unit_name: string;
     unit_number: number; seats: number; mode: EntryMode; candidates: CandidateRef[] | null; last_voted: number | null; settings: Record<string, unknown> | null }>(em,
     `select a.id, a.name, a.number, a.commune_code, a.voters, pu.voters as unit_voters, u.id as unit_id, u.name as unit_name, u.number as unit_number, u.seats,
             e.minutes_entry_mode as mode,
@@ -155,14 +155,14 @@ export async function getMinutes(em: EntityManager, id: string, forUpdate = fals
 /** The minutes row of an area and contest, created on first use, locked for the rest of the transaction. */
 async function ensureMinutes(em: EntityManager, c: AreaContext): Promise<MinutesRow> {
   // The no-op update takes the row lock and returns the existing row in the same statement.
-  const [m] = await sql<MinutesRow>(em, `insert into count_minutes (id, election_id, contest, polling_area_id, unit_id, round, status)
+  const [m] = await prepared<MinutesRow>(em, `insert into count_minutes (id, election_id, contest, polling_area_id, unit_id, round, status)
     values (?, ?, ?, ?, ?, 'first', 'draft') on conflict (polling_area_id, contest, round) do update set updated_at = count_minutes.updated_at returning *`,
   [newId(), c.electionId, c.contest, c.area.id, c.unit.id]);
   return m;
 }
 
 export async function entriesOf(em: EntityManager, minutesId: string): Promise<EntryRow[]> {
-  return sql<EntryRow>(em, `select * from count_minutes_entry where minutes_id = ? order by slot`, [minutesId]);
+  return prepared<EntryRow>(em, `select * from count_minutes_entry where minutes_id = ? order by slot`, [minutesId]);
 }
 
 export async function versionsOf(em: EntityManager, minutesId: string): Promise<VersionRow[]> {
@@ -284,10 +284,10 @@ export async function saveEntry(em: EntityManager, d: MinutesDeps, c: AreaContex
   const withStatus = (q: string) => (next && next !== 'accepted' ? `with e as (${q}) update count_minutes set status = ?, updated_at = now() where id = ?` : q);
   const statusParams = next && next !== 'accepted' ? [next, m.id] : [];
   if (mine) {
-    await sql(em, withStatus(`update count_minutes_entry set status = ?, data = ?::jsonb, confirmed_warnings = ?::jsonb, note = ?, return_fields = ?::jsonb, rev = ?, updated_at = now() where id = ?`),
+    await prepared(em, withStatus(`update count_minutes_entry set status = ?, data = ?::jsonb, confirmed_warnings = ?::jsonb, note = ?, return_fields = ?::jsonb, rev = ?, updated_at = now() where id = ?`),
       [status, JSON.stringify(data), JSON.stringify(s.confirmedWarnings), s.note, status === 'returned' ? JSON.stringify(mine.return_fields) : null, rev, mine.id, ...statusParams]);
   } else {
-    await sql(em, withStatus(`insert into count_minutes_entry (id, minutes_id, slot, user_id, status, data, confirmed_warnings, note, rev) values (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)`),
+    await prepared(em, withStatus(`insert into count_minutes_entry (id, minutes_id, slot, user_id, status, data, confirmed_warnings, note, rev) values (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)`),
       [saved.id, m.id, slot, actorId, status, JSON.stringify(data), JSON.stringify(s.confirmedWarnings), s.note, rev, ...statusParams]);
   }
   const out: EntryOutcome = { minutesId: m.id, status: m.status, slot, entryStatus: status, rev, before: { status: m.status }, after: undefined };
@@ -322,12 +322,13 @@ async function insertVersion(em: EntityManager, minutesId: string, data: Minutes
   // version, and its votes.
   const id = newId();
   const ids = Object.keys(data.votes);
-  const [{ n }] = await sql<{ n: number }>(em, `with v as (
+  const [{ n }] = await prepared<{ n: number }>(em, `with v as (
       insert into count_minutes_version (id, minutes_id, version_no, kind, status, voters_total, voters_voted, ballots_issued, ballots_received,
         ballots_valid, ballots_invalid, piles, complaints, team_members_present, ballots_from_board, ballots_unused, ballots_spoiled,
         confirmed_warnings, note, reason, reference, created_by, accepted_by, accepted_at, decision)
-      select ?, ?, coalesce(max(version_no), 0)::int + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ${o.status === 'accepted' ? 'now()' : 'null'}, ?
-        from count_minutes_version where minutes_id = ?
+      select ?::uuid, ?::uuid, coalesce(max(version_no), 0)::int + 1, ?::text, ?::text, ?::int, ?::int, ?::int, ?::int, ?::int, ?::int, ?::jsonb, ?::jsonb, ?::int, ?::int, ?::int, ?::int, ?::jsonb,
+          ?::text, ?::text, ?::text, ?::text, ?::text, ${o.status === 'accepted' ? 'now()' : 'null'}, ?::text
+        from count_minutes_version where minutes_id = ?::uuid
       returning id, version_no),
     votes as (insert into count_minutes_vote (version_id, candidate_id, votes) select v.id, x.c::uuid, x.v from v, unnest(?::text[], ?::int[]) as x(c, v))
     select version_no as n from v`,
@@ -348,7 +349,7 @@ async function accept(em: EntityManager, d: MinutesDeps, m: MinutesRow, data: Mi
 }
 
 async function markAccepted(em: EntityManager, d: MinutesDeps, m: MinutesRow, versionId: string, actorId: string): Promise<AggregationTicket | undefined> {
-  const [{ accepted_revision: revision }] = await sql<{ accepted_revision: number }>(em,
+  const [{ accepted_revision: revision }] = await prepared<{ accepted_revision: number }>(em,
     `update count_minutes set status = 'accepted', accepted_version_id = ?, accepted_revision = accepted_revision + 1, updated_at = now() where id = ? returning accepted_revision`,
     [versionId, m.id]);
   return recordAggregation(d.jobs, em, { electionId: m.election_id, minutesId: m.id, revision }, actorId);

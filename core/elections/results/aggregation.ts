@@ -167,7 +167,9 @@ export async function applyPending(em: EntityManager, electionId: string, minute
   for (let first = true; ; first = false) {
     const full = await em.fork().transactional(async (tx) => {
       const t = tx as EntityManager;
-      await sql(t, `select pg_advisory_xact_lock_shared(${lockSql})`, [electionId]);
+      // Not waiting for the WAL flush: a lost apply rolls back with its pending rows, which the run's redelivery,
+      // the next run or the reconciler applies again; the run's 'succeeded' mark (a synchronous commit) flushes it.
+      await sql(t, `select pg_advisory_xact_lock_shared(${lockSql}), set_config('synchronous_commit', 'off', true)`, [electionId]);
       const taken = await sql<{ minutes_id: string }>(t, `with g as (select minutes_id, revision from results_pending where election_id = ?
           order by (minutes_id = ?::uuid) is true desc, queued_at limit ? for update skip locked)
         delete from results_pending p using g where p.minutes_id = g.minutes_id and p.revision = g.revision returning p.minutes_id`,

@@ -2,7 +2,7 @@
 // to a province, a commune, a unit (board member) or a polling area (team member) reach them. The tree version is the
 // one in force on the election's day.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from '../../persistence/db.js';
+import { prepared } from '../../persistence/db.js';
 import { NATION, type AncestorResolver, type ScopeResolver } from '../../auth/policy.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -11,7 +11,7 @@ const inForceOnDay = (a: string) => `${a}.valid_from <= e.election_day and (${a}
 /** [unit, (its commune), province, nation]. */
 export const unitAncestors: AncestorResolver = async (em: EntityManager, code: string) => {
   if (!UUID.test(code)) return undefined;
-  const [u] = await sql<{ parent_level: string; parent_code: string; province: string | null }>(
+  const [u] = await prepared<{ parent_level: string; parent_code: string; province: string | null }>(
     em,
     `select u.parent_level, u.parent_code, case when u.parent_level = 'province' then u.parent_code else c.parent_code end as province
        from electoral_unit u join election e on e.id = u.election_id
@@ -34,7 +34,7 @@ export const unitAncestors: AncestorResolver = async (em: EntityManager, code: s
  */
 export const areaAncestors: AncestorResolver = async (em: EntityManager, code: string) => {
   if (!UUID.test(code)) return undefined;
-  const [a] = await sql<{ commune_code: string; province: string | null; units: string[] | null }>(
+  const [a] = await prepared<{ commune_code: string; province: string | null; units: string[] | null }>(
     em,
     `select a.commune_code, c.parent_code as province,
             (select array_agg(pu.unit_id::text order by pu.contest) from polling_area_unit pu where pu.polling_area_id = a.id) as units
