@@ -3,8 +3,8 @@
 // upserted and the per-commune running totals (turnout_commune_total) moved by the same deltas, in the caller's
 // transaction (the endpoint pipeline audits in it too).
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from '../../persistence/db.js';
-import { bulkExec, pgArray } from '../structure/store.js';
+import { prepared, preparedExec, sql } from '../../persistence/db.js';
+import { pgArray } from '../structure/store.js';
 import { DEFAULT_VOTING_CLOSE, DEFAULT_VOTING_OPEN } from '../calendar/rules.js';
 import { isPhase, type Phase } from '../phases.js';
 import { slotsOf, type AreaFacts, type CheckedEntry } from './rules.js';
@@ -20,7 +20,7 @@ export interface TurnoutElection {
 }
 
 export async function loadTurnoutElection(em: EntityManager, id: string, forUpdate = false): Promise<TurnoutElection | undefined> {
-  const [r] = await sql<{ id: string; name: string; day: string; status: string; turnout_slots: unknown; opens: string | null; closes: string | null }>(
+  const [r] = await prepared<{ id: string; name: string; day: string; status: string; turnout_slots: unknown; opens: string | null; closes: string | null }>(
     em,
     `select id, name, election_day::text as day, status, turnout_slots, left(voting_open::text, 5) as opens, left(voting_close::text, 5) as closes
        from election where id = ?${forUpdate ? ' for update' : ''}`,
@@ -57,14 +57,14 @@ export async function areaFacts(em: EntityManager, electionId: string, ids: read
   const out = new Map<string, AreaRow>();
   const valid = [...new Set(ids.filter((x) => typeof x === 'string' && /^[0-9a-f-]{36}$/i.test(x)))];
   if (!valid.length) return out;
-  const rows = await sql<{ id: string; commune_code: string; province: string | null; number: number; name: string; closes: string; voting_date: string; contests: Record<string, number> | null }>(
+  const rows = await prepared<{ id: string; commune_code: string; province: string | null; number: number; name: string; closes: string; voting_date: string; contests: Record<string, number> | null }>(
     em,
     `select a.id, a.commune_code, c.parent_code as province, a.number, a.name, to_char(a.closes, 'HH24:MI') as closes,
             coalesce(a.voting_date, e.election_day)::text as voting_date,
             (select jsonb_object_agg(pu.contest, coalesce(pu.voters, a.voters)) from polling_area_unit pu where pu.polling_area_id = a.id) as contests
        from polling_area a join election e on e.id = a.election_id
        left join admin_unit c on c.code = a.commune_code and c.level = 'commune' and c.valid_from <= e.election_day and (c.valid_to is null or c.valid_to > e.election_day)
-      where a.election_id = ? and a.id = any(?::uuid[])${lock ? ' order by a.id for no key update of a' : ''}`,
+      where a.election_id = ?::uuid and a.id = any(?::uuid[])${lock ? ' order by a.id for no key update of a' : ''}`,
     [electionId, pgArray(valid)],
   );
   for (const r of rows) {
@@ -79,7 +79,7 @@ export type Existing = Map<string, Map<string, Map<string, number>>>;
 export async function existingReports(em: EntityManager, ids: readonly string[]): Promise<Existing> {
   const out: Existing = new Map();
   if (!ids.length) return out;
-  const rows = await sql<{ polling_area_id: string; contest: string; slot: string; voted: number }>(
+  const rows = await prepared<{ polling_area_id: string; contest: string; slot: string; voted: number }>(
     em, `select polling_area_id, contest, slot, voted from turnout_report where polling_area_id = any(?::uuid[])`, [pgArray([...new Set(ids)])]);
   for (const r of rows) {
     let c = out.get(r.polling_area_id);
@@ -97,9 +97,9 @@ export async function existingReports(em: EntityManager, ids: readonly string[])
  */
 export async function writeReports(em: EntityManager, electionId: string, entries: readonly CheckedEntry[], areas: ReadonlyMap<string, AreaRow>, o: { actorId: string; onBehalf: (areaId: string) => boolean; at: Date }): Promise<number> {
   if (!entries.length) return 0;
-  await bulkExec(em,
+  await preparedExec(em,
     `insert into turnout_report (election_id, polling_area_id, contest, slot, voted, reported_at, reported_by, on_behalf)
-     select ?::uuid, x.a, x.c, x.s, x.v, ?::timestamptz, ?, x.b from unnest(?::uuid[], ?::text[], ?::text[], ?::int[], ?::boolean[]) as x(a, c, s, v, b)
+     select ?::uuid, x.a, x.c, x.s, x.v, ?::timestamptz, ?::text, x.b from unnest(?::uuid[], ?::text[], ?::text[], ?::int[], ?::boolean[]) as x(a, c, s, v, b)
      on conflict (polling_area_id, contest, slot) do update set voted = excluded.voted, reported_at = excluded.reported_at,
        reported_by = excluded.reported_by, on_behalf = excluded.on_behalf`,
     [electionId, o.at.toISOString(), o.actorId, pgArray(entries.map((e) => e.areaId)), pgArray(entries.map((e) => e.contest)),
@@ -117,7 +117,7 @@ export async function writeReports(em: EntityManager, electionId: string, entrie
     } else d.voted += e.voted - e.previous;
   }
   const rows = [...deltas.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
-  await bulkExec(em,
+  await preparedExec(em,
     `insert into turnout_commune_total (election_id, contest, slot, commune_code, areas_reported, voted, voters_reported)
      select ?::uuid, x.c, x.s, x.k, x.n, x.v, x.t from unnest(?::text[], ?::text[], ?::text[], ?::int[], ?::bigint[], ?::bigint[]) as x(c, s, k, n, v, t)
      on conflict (election_id, contest, slot, commune_code) do update set areas_reported = turnout_commune_total.areas_reported + excluded.areas_reported,
