@@ -158,11 +158,13 @@ export function coreRoutes(d: CoreRouteDeps) {
 export function pluginMenu(plugins: PluginRegistry, states: PluginStateService) {
   return async (req: Request): Promise<{ href: string; titleKey: string }[]> => {
     const m = /^\/elections\/([0-9a-f-]{36})(?:\/|$)/.exec(req.path);
-    if (!m) return [];
+    // A caller that prefers JSON (API clients, fetch from the pages) gets no page, so no menu.
+    if (!m || req.accepts(['html', 'json']) === 'json') return [];
     const electionId = m[1];
     const items: { href: string; titleKey: string }[] = [];
+    const enabled = await states.enabledPlugins(req.scope.em, electionId);
     for (const p of plugins.plugins()) {
-      if (!(await states.isEnabled(req.scope.em, electionId, p.id))) continue;
+      if (!enabled.has(p.id)) continue;
       for (const mi of plugins.menu(p.id)) items.push({ href: `/elections/${electionId}/p/${p.id}${mi.path === '/' ? '' : mi.path}`, titleKey: mi.titleKey });
     }
     return items;

@@ -180,7 +180,8 @@ export function mountAction<I>(router: Router, d: PipelineDeps, def: ActionDef<I
     }
     const o = outcome!;
     if (o.afterCommit) await o.afterCommit();
-    if (o.flash) await d.flash(req, o.flash);
+    // A flash is for the next page of a browser; a JSON answer carries its own outcome (no session write).
+    if (o.flash && o.json === undefined) await d.flash(req, o.flash);
     if (o.json !== undefined) res.status(o.status ?? 200).json(o.json);
     else res.redirect(303, o.redirect ?? req.get('referer') ?? '/');
   };

@@ -1,7 +1,7 @@
 // Plugin state per election: enabled/disabled and settings, persisted; disabling never drops data and a plugin
 // may veto it. Enabling or disabling (re)registers the plugin's schedules for that election. Every change audited.
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { sql } from '../persistence/db.js';
+import { prepared, sql } from '../persistence/db.js';
 import { recordAudit } from '../audit/audit.service.js';
 import type { PluginRegistry } from './registry.js';
 import type { JobService } from '../jobs/job.service.js';
@@ -33,6 +33,12 @@ export class PluginStateService {
   async isEnabled(em: EntityManager, electionId: string, pluginId: string): Promise<boolean> {
     const [row] = await sql<{ enabled: boolean }>(em, 'select enabled from plugin_state where election_id = ? and plugin_id = ?', [electionId, pluginId]);
     return row?.enabled === true;
+  }
+
+  /** The plugins enabled for an election, in one query (the menu of every page inside an election). */
+  async enabledPlugins(em: EntityManager, electionId: string): Promise<Set<string>> {
+    const rows = await prepared<{ plugin_id: string }>(em, 'select plugin_id from plugin_state where election_id = ? and enabled', [electionId]);
+    return new Set(rows.map((r) => r.plugin_id));
   }
 
   async states(em: EntityManager, electionId: string): Promise<{ pluginId: string; titleKey: string; enabled: boolean; settings: Record<string, unknown> }[]> {

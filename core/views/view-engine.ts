@@ -83,7 +83,7 @@ function registerHelpers(hb: HB, i18n: I18n): void {
       if (!d) return '';
       const dt = d instanceof Date ? d : new Date(String(d));
       if (isNaN(dt.getTime())) return String(d);
-      return new Intl.DateTimeFormat(lang(options) === 'vi' ? 'vi-VN' : 'en-GB', { dateStyle: 'short', timeStyle: options?.hash?.time === false ? undefined : 'short', timeZone: 'Asia/Ho_Chi_Minh' }).format(dt);
+      return dateFormat(lang(options) === 'vi' ? 'vi-VN' : 'en-GB', options?.hash?.time !== false).format(dt);
     },
     eq: (a: unknown, b: unknown) => a === b,
     ne: (a: unknown, b: unknown) => a !== b,
@@ -111,4 +111,13 @@ function registerHelpers(hb: HB, i18n: I18n): void {
     if (hb.helpers[name]) throw new Error(`view: duplicate helper "${name}"`);
     hb.registerHelper(name, fn);
   }
+}
+
+// One formatter per (locale, with time): constructing an Intl.DateTimeFormat costs far more than formatting.
+const DATE_FORMATS = new Map<string, Intl.DateTimeFormat>();
+function dateFormat(locale: string, withTime: boolean): Intl.DateTimeFormat {
+  const k = `${locale}|${withTime}`;
+  let f = DATE_FORMATS.get(k);
+  if (!f) DATE_FORMATS.set(k, (f = new Intl.DateTimeFormat(locale, { dateStyle: 'short', timeStyle: withTime ? 'short' : undefined, timeZone: 'Asia/Ho_Chi_Minh' })));
+  return f;
 }
