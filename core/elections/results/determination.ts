@@ -340,7 +340,10 @@ function determineValidated(unit: UnitTally, rule: AdditionalElectionRule): Unit
             undecided++;
           } else if (i - lo < open) settle(w, 'elected', 'results.reason.elected-tie-older');
           else settle(w, 'tie-lost-younger', 'results.reason.tie-lost-younger');
-          Object.assign(w.params, { dateOfBirth: w.c.dateOfBirth, tied, tiedCount: hi - lo, open });
+          const others = work.slice(lo, hi).filter((x) => x !== w).map((x) => x.c.name).join(', ');
+          // born: the date as officials write it (dd/mm/yyyy); dateOfBirth stays ISO for machine readers.
+          const born = w.c.dateOfBirth.split('-').reverse().join('/');
+          Object.assign(w.params, { dateOfBirth: w.c.dateOfBirth, born, tied, others, tiedCount: hi - lo, open });
         }
       }
     }

@@ -25,15 +25,15 @@ export const resultsMessages: Catalogue = {
     // Candidate outcome.
     'results.reason.elected': 'Trúng cử: {votes} phiếu, {percent}% số phiếu hợp lệ, xếp thứ {rank}',
     'results.reason.elected-tie-older':
-      'Trúng cử: {votes} phiếu, {percent}% số phiếu hợp lệ, bằng phiếu với {tied}; người nhiều tuổi hơn trúng cử; người này sinh ngày {dateOfBirth}, nhiều tuổi hơn',
+      'Trúng cử: {votes} phiếu, {percent}% số phiếu hợp lệ, bằng phiếu với {others}; người nhiều tuổi hơn trúng cử; người này sinh ngày {born}, nhiều tuổi hơn',
     'results.reason.below-majority':
       'Không trúng cử: {votes} phiếu, {percent}% số phiếu hợp lệ, không quá một nửa tổng số phiếu hợp lệ',
     'results.reason.outranked':
       'Không trúng cử: {votes} phiếu, {percent}% số phiếu hợp lệ, quá một nửa nhưng xếp thứ {rank}, sau những người nhiều phiếu hơn cho {seats} ghế',
     'results.reason.tie-lost-younger':
-      'Không trúng cử: bằng phiếu ({votes}) với {tied} ở ghế cuối; người nhiều tuổi hơn trúng cử, người này sinh ngày {dateOfBirth} nên ít tuổi hơn',
+      'Không trúng cử: bằng phiếu ({votes}) với {others} ở ghế cuối; người nhiều tuổi hơn trúng cử, người này sinh ngày {born} nên ít tuổi hơn',
     'results.reason.tie-undecided':
-      'Chưa xác định: bằng phiếu ({votes}) và cùng ngày sinh {dateOfBirth} với người khác trong số {tied}; cần cơ quan có thẩm quyền quyết định',
+      'Chưa xác định: bằng phiếu ({votes}) và cùng ngày sinh {born} với người khác trong số {tied}; cần cơ quan có thẩm quyền quyết định',
     'results.reason.turnout-not-met':
       'Chưa xác định: kết quả đơn vị không được công nhận vì số cử tri đi bầu ({turnout}%) không quá một nửa; {votes} phiếu, {percent}% số phiếu hợp lệ',
     // Additional-election candidate pool.
@@ -102,15 +102,15 @@ export const resultsMessages: Catalogue = {
       'Re-vote: turnout {turnout}% is again not more than half, but the result is recognised; there is no second re-vote.',
     'results.reason.elected': 'Elected: {votes} votes, {percent}% of valid ballots, rank {rank}',
     'results.reason.elected-tie-older':
-      'Elected: {votes} votes, {percent}% of valid ballots, tied with {tied}; the older candidate wins; this candidate, born {dateOfBirth}, is the older',
+      'Elected: {votes} votes, {percent}% of valid ballots, tied with {others}; the older candidate wins; this candidate, born {born}, is the older',
     'results.reason.below-majority':
       'Not elected: {votes} votes, {percent}% of valid ballots, not more than half of the valid ballots',
     'results.reason.outranked':
       'Not elected: {votes} votes, {percent}% of valid ballots, more than half but rank {rank}, behind candidates with more votes for {seats} seat(s)',
     'results.reason.tie-lost-younger':
-      'Not elected: tied on votes ({votes}) with {tied} for the last seat(s); the older candidate wins; this candidate, born {dateOfBirth}, is younger',
+      'Not elected: tied on votes ({votes}) with {others} for the last seat(s); the older candidate wins; this candidate, born {born}, is younger',
     'results.reason.tie-undecided':
-      'Undecided: tied on votes ({votes}) and born on the same day {dateOfBirth} as another of {tied}; needs a decision by the competent body',
+      'Undecided: tied on votes ({votes}) and born on the same day {born} as another of {tied}; needs a decision by the competent body',
     'results.reason.turnout-not-met':
       'Undecided: the unit result is not recognised because turnout ({turnout}%) is not more than half; {votes} votes, {percent}% of valid ballots',
     'results.pool.no-additional-election': 'Electoral unit {unit} does not call for an additional election (status {status})',
