@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { REPO_ROOT, REFERENCE_DATA_DIR, waitFor } from '../helpers/test-app.js';
+import { TestClient, type TestUser } from '../helpers/client.js';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -56,6 +57,14 @@ describe('npm start without DATABASE_URL or REDIS_URL', () => {
     }, 60_000 - (Date.now() - started), 500);
     const elapsed = Date.now() - started;
     expect(elapsed).toBeLessThan(60_000);
+    // Signing in as the first administrator goes through the prepared statements (db.ts prepared: the session's
+    // user, the audit event and its seal) on the embedded server's extended protocol.
+    const pw = /one-time password: (\S+)/.exec(fs.readFileSync(path.join(dataDir, 'initial-admin.txt'), 'utf8'))![1];
+    const c = new TestClient(base);
+    const signedIn = await c.login({ username: 'admin', password: pw } as TestUser);
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.headers.get('location')).not.toContain('/auth/login');
+    expect((await c.get('/')).status).toBe(200);
     const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
