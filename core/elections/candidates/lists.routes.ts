@@ -18,7 +18,7 @@ import type { KernelDeps } from '../../kernel/module.js';
 import type { PluginRegistry } from '../../plugin-host/registry.js';
 import { AppException, appError, err, ok, type FieldIssue } from '../../shared/result.js';
 import { newId } from '../../shared/ids.js';
-import { normalizeName, searchKey } from '../../shared/vn-text.js';
+import { collationKey, normalizeName, searchKey } from '../../shared/vn-text.js';
 import { formatPercent, percent } from '../../shared/percent.js';
 import { sql } from '../../persistence/db.js';
 import { NATION, type Target } from '../../auth/policy.js';
@@ -56,6 +56,13 @@ const uuid = z.string().uuid();
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const PLACE_RE = /^(VN|\d{2}|\d{5})$/;
+// Sortable columns of the allocation page; the first is the default. 'number' is the store order (place code, then
+// unit number), so it stays a total order when a province or the nation shows units of several places.
+const UNIT_SORTS = ['number', 'label', 'seats', 'assigned', 'status', 'women'] as const;
+type UnitSort = (typeof UNIT_SORTS)[number];
+type SortDir = 'asc' | 'desc';
+// Status in the order of progress: what still needs work first.
+const STATUS_ORDER: Record<string, number> = { short: 0, exception: 1, ok: 2, final: 3 };
 
 class UploadRefused extends Error {
   constructor(readonly messageKey: string, readonly params: Record<string, string | number> = {}, readonly status = 400) {
@@ -168,13 +175,46 @@ export function listsRoutes(d: ListsRouteDeps) {
         res.json({ electionId: e.id, contest: contest.id, place, totals, units: rows.map(({ id, number, seats, assigned, official, required, status, exception_no }) => ({ id, number, seats, assigned, official, required, status, exception: exception_no })) });
         return;
       }
+      // Search (accent-free, on the place name / description / unit name, or the unit number when digits are typed)
+      // and sort happen on the whole place before the page is cut; the totals above stay those of the whole place.
+      const q = str(req.query.q).trim().slice(0, 100);
+      const key = searchKey(q);
+      const sortParam = str(req.query.sort);
+      const sortGiven = (UNIT_SORTS as readonly string[]).includes(sortParam);
+      const cur: { sort: UnitSort; dir: SortDir } = { sort: sortGiven ? (sortParam as UnitSort) : UNIT_SORTS[0], dir: req.query.dir === 'desc' ? 'desc' : 'asc' };
+      const keyed = rows.map((u, i) => ({
+        u, i, sortKey: collationKey(u.label || u.name), womenPct: percent(all[i].women, u.assigned),
+        hay: ' ' + searchKey([u.label, u.name, u.description ?? ''].join(' ')),
+      }));
+      const found = !key ? keyed : keyed.filter((x) => (/^\d{1,6}$/.test(key) ? x.u.number === Number(key) : x.hay.includes(' ' + key)));
+      type Keyed = (typeof keyed)[number];
+      const cmp: Record<UnitSort, (a: Keyed, b: Keyed) => number> = {
+        number: (a, b) => a.i - b.i,
+        label: (a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0),
+        seats: (a, b) => a.u.seats - b.u.seats,
+        assigned: (a, b) => a.u.assigned - b.u.assigned,
+        status: (a, b) => STATUS_ORDER[a.u.status] - STATUS_ORDER[b.u.status],
+        women: (a, b) => a.womenPct - b.womenPct,
+      };
+      const sign = cur.dir === 'desc' ? -1 : 1;
+      const shown = [...found].sort((a, b) => sign * cmp[cur.sort](a, b) || a.i - b.i).map((x) => x.u);
+      const filterQuery = { contest: contest.id, place, q: q || undefined, size: /^\d{1,3}$/.test(str(req.query.size)) ? str(req.query.size) : undefined };
+      const query = { ...filterQuery, sort: sortGiven ? cur.sort : undefined, dir: sortGiven && cur.dir === 'desc' ? 'desc' : undefined };
+      const sorts: Record<string, { href: string; aria: string; arrow: string }> = {};
+      for (const c of UNIT_SORTS) {
+        const active = cur.sort === c;
+        const qs = new URLSearchParams();
+        for (const [k, v] of Object.entries({ ...filterQuery, sort: c, dir: active && cur.dir === 'asc' ? 'desc' : 'asc' })) if (v !== undefined && v !== '') qs.set(k, String(v));
+        sorts[c] = { href: `${base(e)}?${qs}`, aria: active ? (cur.dir === 'asc' ? 'ascending' : 'descending') : 'none', arrow: active ? (cur.dir === 'asc' ? '▲' : '▼') : '' };
+      }
       const { page, size, offset } = pageParams(req.query, 50);
       const council = contest.id === 'national-assembly' ? 'VN' : place;
       const canManage = await allowed(req, MANAGE, contest.id === 'national-assembly' ? placeTarget('VN', e.id) : placeTarget(place, e.id));
       render(req, res, 'candidate-lists/index', {
         election: e, base: base(e), contest: { id: contest.id, label: contest.shortLabel }, place, placeName: (await placeName(em, e.electionDay, place)) ?? tt('candidate-lists.nation'),
         contests: e.contests.map((c) => ({ id: c.id, label: c.shortLabel, selected: c.id === contest.id })),
-        units: rows.slice(offset, offset + size), page: pager(page, size, rows.length), query: { contest: contest.id, place },
+        units: shown.slice(offset, offset + size), page: pager(page, size, shown.length), query, exportQuery: { contest: contest.id, place },
+        q, found: shown.length, sorts, sort: query.sort, dir: query.dir,
         totals, csrfToken: res.locals.csrfToken ?? '',
         canFinaliseAll: canManage && (contest.unitLevel === 'province' ? place.length === 2 || place === 'VN' : place.length === 5) && totals.final < totals.units,
         unallocated: (await sql<{ n: number }>(em, `select count(*)::int as n from candidate where election_id = ? and contest = ? and status = 'qualified' and unit_id is null${council === 'VN' || contest.id === 'national-assembly' ? '' : ' and council_code = ?'}`,
