@@ -7,6 +7,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Policy, Target, Decision } from '../auth/policy.js';
 import { describeVia, type Actor } from '../auth/actor.js';
 import { recordAudit, sealPendingAudit } from '../audit/audit.service.js';
+import { leanTransaction } from '../persistence/db.js';
 import { AppException, appError, type AppError, type FieldIssue, type Result } from '../shared/result.js';
 
 export interface ActionContext {
@@ -58,6 +59,11 @@ export interface ActionDef<I> {
    * the election's phase keeps that family closed. The election is the input's `id` (routes /elections/:id/…).
    */
   form?: string;
+  /**
+   * Run the action in a lean transaction (db.ts leanTransaction) instead of the ORM's: for hot write paths whose
+   * handler uses only sql/exec/prepared (no entity operations, no nested transaction).
+   */
+  lean?: boolean;
 }
 
 export interface PipelineDeps {
@@ -156,8 +162,9 @@ export function mountAction<I>(router: Router, d: PipelineDeps, def: ActionDef<I
     }
     let refusal: AppError | undefined;
     let outcome: ActionOutcome | undefined;
-    await req.scope.em.transactional(async (tx) => {
-      const em = tx as EntityManager;
+    const inTransaction = <T>(fn: (em: EntityManager) => Promise<T>): Promise<T> =>
+      def.lean ? leanTransaction(req.scope.em, fn) : req.scope.em.transactional((tx) => fn(tx as EntityManager));
+    await inTransaction(async (em) => {
       const r = await def.handle(input, { req, res, em, actor: req.scope.actor, t: req.scope.t });
       if (!r.ok) {
         refusal = r.error;

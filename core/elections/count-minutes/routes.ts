@@ -307,6 +307,7 @@ export function countMinutesRoutes(d: CountMinutesRouteDeps) {
       path: '/elections/:id/count-minutes/areas/:areaId/:contest/entry',
       permission: MINUTES_ENTER,
       form: 'count-minutes',
+      lean: true, // the hot path: sql/prepared only (docs/architecture.md)
       input: entryInput,
       target: (i) => areaTarget(i.id, i.areaId),
       handle: async (i, ctx) => {
@@ -587,6 +588,7 @@ export function countMinutesRoutes(d: CountMinutesRouteDeps) {
       path: '/api/v1/elections/:id/count-minutes/entries',
       permission: MINUTES_ENTER,
       form: 'count-minutes',
+      lean: true,
       input: apiEntryInput,
       before: [requireJson, idempotent(d.orm)],
       target: (i) => areaTarget(i.id, i.pollingAreaId),

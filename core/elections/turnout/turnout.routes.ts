@@ -316,6 +316,7 @@ export function turnoutRoutes(d: TurnoutRouteDeps) {
     mountAction(r, p, {
       id: 'core.turnout.report',
       form: 'turnout',
+      lean: true, // the hot path: sql/prepared only (docs/architecture.md)
       method: 'post',
       path: '/elections/:id/turnout/area/:areaId',
       permission: REPORT,
@@ -382,6 +383,7 @@ export function turnoutRoutes(d: TurnoutRouteDeps) {
 
     mountAction(r, p, {
       id: 'core.turnout.report-bulk',
+      lean: true, // the hot path: sql/prepared only (docs/architecture.md)
       form: 'turnout',
       method: 'post',
       path: '/elections/:id/turnout/commune/:code/entry',
@@ -551,6 +553,7 @@ export function turnoutRoutes(d: TurnoutRouteDeps) {
     mountAction(r, p, {
       id: 'core.turnout.api-report',
       form: 'turnout',
+      lean: true, // the hot path: sql/prepared only (docs/architecture.md)
       method: 'post',
       path: '/api/v1/elections/:id/turnout',
       permission: REPORT,

@@ -1,0 +1,80 @@
+// db.ts: sql()/exec() send MikroORM's inlined text straight on the connection (same text, same rows as before), and
+// leanTransaction() — the hot write paths' transaction (mountAction lean: true) — commits, rolls back on a throw,
+// runs sql/exec/prepared on one connection, and refuses what it cannot do (a nested ORM transaction).
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { startTestApp, type TestApp } from '../helpers/test-app.js';
+import { exec, leanTransaction, prepared, sql } from '../../core/persistence/db.js';
+
+let app: TestApp;
+const em = () => app.orm.em.fork() as EntityManager;
+
+beforeAll(async () => {
+  app = await startTestApp('db_lean');
+  await exec(em(), 'create table lean_probe (id int primary key, note text)');
+});
+afterAll(async () => app?.close());
+
+describe('sql() and exec()', () => {
+  it('inline values as MikroORM does (quotes, numbers, booleans, dates, JSON, arrays as lists)', async () => {
+    const [r] = await sql<Record<string, unknown>>(em(), `select ? as s, ? as n, ? as b, ?::jsonb as j, array[?] as a`,
+      ["a?b'c", 5, true, JSON.stringify({ k: 1 }), ['p', 'q']]);
+    expect(r).toEqual({ s: "a?b'c", n: 5, b: true, j: { k: 1 }, a: ['p', 'q'] });
+    expect(await exec(em(), 'insert into lean_probe (id, note) values (?, ?), (?, ?)', [1, 'x', 2, 'y'])).toBe(2);
+    expect(await exec(em(), 'delete from lean_probe where id in (?)', [[1, 2]])).toBe(2);
+  });
+});
+
+describe('leanTransaction', () => {
+  it('commits; sql, exec and prepared inside run in the one transaction', async () => {
+    const xids = await leanTransaction(em(), async (tx) => {
+      await exec(tx, 'insert into lean_probe (id, note) values (?, ?)', [10, 'committed']);
+      const [a] = await sql<{ x: string }>(tx, 'select txid_current()::text as x');
+      const [b] = await prepared<{ x: string }>(tx, 'select txid_current()::text as x');
+      const [seen] = await prepared<{ n: number }>(tx, 'select count(*)::int as n from lean_probe where id = ?', [10]);
+      expect(seen.n).toBe(1);
+      return [a.x, b.x];
+    });
+    expect(xids[0]).toBe(xids[1]);
+    expect(await sql(em(), 'select note from lean_probe where id = 10')).toEqual([{ note: 'committed' }]);
+  });
+
+  it('rolls back when the function throws: nothing half-written', async () => {
+    await expect(leanTransaction(em(), async (tx) => {
+      await exec(tx, 'insert into lean_probe (id, note) values (?, ?)', [11, 'half']);
+      await preparedExec(tx);
+      throw new Error('refused');
+    })).rejects.toThrow('refused');
+    expect(await sql(em(), 'select * from lean_probe where id = 11')).toEqual([]);
+  });
+
+  it('a database error inside rolls back too, and the connection serves the next transaction', async () => {
+    await expect(leanTransaction(em(), async (tx) => {
+      await exec(tx, 'insert into lean_probe (id, note) values (?, ?)', [12, 'first']);
+      await exec(tx, 'insert into lean_probe (id, note) values (?, ?)', [12, 'duplicate key']);
+    })).rejects.toMatchObject({ code: '23505' });
+    expect(await sql(em(), 'select * from lean_probe where id = 12')).toEqual([]);
+    for (let i = 0; i < 5; i++) await leanTransaction(em(), (tx) => exec(tx, 'select 1'));
+  });
+
+  it('refuses a nested ORM transaction; after the end its EntityManager is an ordinary one', async () => {
+    let kept: EntityManager | undefined;
+    await expect(leanTransaction(em(), async (tx) => {
+      kept = tx;
+      await exec(tx, 'insert into lean_probe (id, note) values (?, ?)', [13, 'nested']);
+      await tx.transactional(async () => undefined);
+    })).rejects.toThrow('leanTransaction: only sql/exec/prepared inside');
+    expect(await sql(em(), 'select * from lean_probe where id = 13')).toEqual([]);
+    await leanTransaction(em(), async (tx) => {
+      kept = tx;
+    });
+    // After the end the EntityManager is an ordinary one again (as after em.transactional): a statement on it is
+    // its own transaction, never part of the finished one and never on its released connection's next user's.
+    await exec(kept!, 'insert into lean_probe (id, note) values (?, ?)', [14, 'after']);
+    expect(await sql(em(), 'select note from lean_probe where id = 14')).toEqual([{ note: 'after' }]);
+  });
+});
+
+async function preparedExec(tx: EntityManager): Promise<void> {
+  await prepared(tx, 'select 1 as n');
+}
