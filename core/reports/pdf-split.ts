@@ -46,14 +46,7 @@ export async function locateDocuments(bytes: Uint8Array, count: number): Promise
     if (kids instanceof PDFArray) for (let i = 0; i < kids.size(); i++) walk(kids.lookup(i));
   };
   walk(tree);
-  const starts: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const s = dests.get(docAnchor(i));
-    if (s === undefined) throw new Error(`combined PDF: no destination for document ${i}`);
-    if (i === 0 ? s !== 0 : s <= starts[i - 1]) throw new Error(`combined PDF: document ${i} starts on page ${s + 1}, out of order`);
-    starts.push(s);
-  }
-  const pageCounts = starts.map((s, i) => (i + 1 < count ? starts[i + 1] : pages.length) - s);
+  const { starts, pageCounts } = documentPages(dests, count, pages.length);
   return { source, starts, pageCounts };
 }
 
@@ -172,14 +165,7 @@ export function splitFast(bytes: Uint8Array, meta: SplitMeta[]): { pdfs: Uint8Ar
     if (i !== undefined) dests.set(m[1], i);
   }
   const count = meta.length;
-  const starts: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const s = dests.get(docAnchor(i));
-    if (s === undefined) throw new Error(`combined PDF: no destination for document ${i}`);
-    if (i === 0 ? s !== 0 : s <= starts[i - 1]) throw new Error(`combined PDF: document ${i} starts on page ${s + 1}, out of order`);
-    starts.push(s);
-  }
-  const pageCounts = starts.map((s, i) => (i + 1 < count ? starts[i + 1] : pageOrder.length) - s);
+  const { starts, pageCounts } = documentPages(dests, count, pageOrder.length);
   const header = buf.subarray(0, sorted[0][1]);
   const info = dict(infoNum).replace(/^\d+ 0 obj\s*/, '').replace(/\s*endobj\s*$/, '').trim();
   const newPages = Math.max(...offsets.keys()) + 1;
@@ -244,4 +230,19 @@ export function splitFast(bytes: Uint8Array, meta: SplitMeta[]): { pdfs: Uint8Ar
     pdfs.push(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
   }
   return { pdfs, pageCounts };
+}
+
+/**
+ * Where each of `count` documents starts (page index of its named destination) and how many pages it has; a missing
+ * or out-of-order boundary is an error, never a guess.
+ */
+function documentPages(dests: ReadonlyMap<string, number>, count: number, totalPages: number): { starts: number[]; pageCounts: number[] } {
+  const starts: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const s = dests.get(docAnchor(i));
+    if (s === undefined) throw new Error(`combined PDF: no destination for document ${i}`);
+    if (i === 0 ? s !== 0 : s <= starts[i - 1]) throw new Error(`combined PDF: document ${i} starts on page ${s + 1}, out of order`);
+    starts.push(s);
+  }
+  return { starts, pageCounts: starts.map((s, i) => (i + 1 < count ? starts[i + 1] : totalPages) - s) };
 }

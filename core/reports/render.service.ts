@@ -361,48 +361,9 @@ export class ReportRenderer {
    * a row never points at a missing file and a failed attempt leaves nothing behind.
    */
   async store(em: EntityManager, a: NewArtefact): Promise<StoredArtefact> {
-    const id = a.id ?? newId();
-    const bytes = Buffer.from(a.bytes.buffer, a.bytes.byteOffset, a.bytes.byteLength);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
-    const rel = `artefacts/${id}.${a.ext}`;
-    const abs = path.join(this.o.dataDir, rel);
-    const tmp = `${abs}.${randomBytes(4).toString('hex')}.tmp`;
-    await fs.promises.mkdir(this.artefactsDir, { recursive: true });
-    await fs.promises.writeFile(tmp, bytes);
-    let moved = false;
-    try {
-      const created = await em.transactional(async (tx) => {
-        const n = await exec(
-          tx,
-          `insert into artefact (id, kind, title, params, path, sha256, size, mime, created_by, created_at, job_run_id, format, verify_code, scope_path, election_id)
-           values (?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, string_to_array(?, ','), ?) on conflict (id) do nothing`,
-          [id, a.kind, a.title, JSON.stringify(a.params), rel, sha256, bytes.length, a.mime, a.createdBy, this.o.clock.now(), a.jobRunId ?? null,
-            a.format ?? a.ext, a.verifyCode ?? null, a.scopePath?.length ? a.scopePath.join(',') : null, a.electionId ?? null],
-        );
-        if (n === 0) return false;
-        await fs.promises.rename(tmp, abs);
-        moved = true;
-        await recordAudit(tx, {
-          actor: a.createdBy,
-          action: 'reports.artefact.create',
-          targetType: 'artefact',
-          targetId: id,
-          after: { kind: a.kind, title: a.title, params: a.params, sha256, size: bytes.length, mime: a.mime, format: a.format ?? a.ext, verifyCode: a.verifyCode ?? null, jobRunId: a.jobRunId ?? null },
-          result: 'success',
-          requestId: a.requestId ?? null,
-        });
-        return true;
-      });
-      if (!created) {
-        await fs.promises.rm(tmp, { force: true });
-        const [row] = await sql<ArtefactRow>(em, 'select * from artefact where id = ?', [id]);
-        return { id, path: row.path, sha256: row.sha256, size: row.size, created: false };
-      }
-      return { id, path: rel, sha256, size: bytes.length, created: true };
-    } catch (e) {
-      await fs.promises.rm(moved ? abs : tmp, { force: true });
-      throw e;
-    }
+    // The batch path with one file: the same write-then-insert-then-move order and the same clean-up.
+    const [stored] = await this.storeMany(em, [a]);
+    return stored;
   }
 
   /** Renders and stores in one call; returns the artefact. */
