@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Browser, Page } from 'puppeteer-core';
-import { launchChromium, signInOnForm } from '../helpers/browser.js';
+import { launchChromium, openSignedIn } from '../helpers/browser.js';
 import { startTestApp, REPO_ROOT, type TestApp } from '../helpers/test-app.js';
 import { createUser, type TestUser } from '../helpers/client.js';
 import { CONTEST, buildWorld, goodMinutes, insertArea, signed, submit, type World } from '../helpers/count-minutes.js';
@@ -45,15 +45,7 @@ afterAll(async () => {
   await app?.close();
 });
 
-async function signedPage(u: TestUser, url: string): Promise<Page> {
-  const ctx = await browser.createBrowserContext();
-  const page = await ctx.newPage();
-  await page.setViewport({ width: 1280, height: 900 });
-  await page.goto(app.url + url, { waitUntil: 'networkidle0' });
-  await signInOnForm(page, u);
-  if (!page.url().endsWith(url)) await page.goto(app.url + url, { waitUntil: 'networkidle0' });
-  return page;
-}
+const signedPage = (u: TestUser, url: string): Promise<Page> => openSignedIn(browser, app.url, u, url);
 
 describe('rule 23 in the browser', () => {
   it('rule 23: the inventory fieldset by keyboard, the live sum and the F211 message beside the field, then fixed and submitted', async () => {

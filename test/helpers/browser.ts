@@ -53,3 +53,17 @@ export async function signInOnForm(page: Page, u: TestUser, o: { secondFactor?: 
   await page.type('#code', await currentTotp(u.totpSecret!));
   await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.keyboard.press('Enter')]);
 }
+
+/**
+ * A page in a fresh browser context (its own cookies), 1280×900, signed in as `u` on the sign-in form that `path`
+ * redirects to, and back on `path`.
+ */
+export async function openSignedIn(browser: Browser, baseUrl: string, u: TestUser, path: string): Promise<Page> {
+  const ctx = await browser.createBrowserContext();
+  const page = await ctx.newPage();
+  await page.setViewport({ width: 1280, height: 900 });
+  await page.goto(baseUrl + path, { waitUntil: 'networkidle0' });
+  await signInOnForm(page, u);
+  if (!page.url().endsWith(path)) await page.goto(baseUrl + path, { waitUntil: 'networkidle0' });
+  return page;
+}
