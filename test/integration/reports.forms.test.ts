@@ -3,17 +3,14 @@
 // image in test/__pdf_snapshots__/ within a small tolerance (pngjs). UPDATE_SNAPSHOTS=1 rewrites the images.
 // The data builders (SQL) run in reports.batch.test.ts; here only layout, fonts and words are checked.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { standaloneRenderer, type StandaloneRenderer } from '../helpers/renderer.js';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { PNG } from 'pngjs';
-import { pino } from 'pino';
 import { I18n } from '../../core/shared/i18n.js';
 import { BrowserPool } from '../../core/reports/browser-pool.js';
 import { ReportRenderer } from '../../core/reports/render.service.js';
-import { REPORT_MESSAGES } from '../../core/reports/messages.js';
-import { FORM_MESSAGES } from '../../core/reports/forms/messages.js';
 import { verifyMark } from '../../core/reports/verify.js';
 import { FORM_TEMPLATE } from '../../core/reports/forms/forms.reports.js';
 import { FORM_IDS, formNumber, type FormId } from '../../core/reports/forms/form-numbers.js';
@@ -86,19 +83,14 @@ let renderer: ReportRenderer;
 let i18n: I18n;
 let work: string;
 
+let standalone: StandaloneRenderer | undefined;
 beforeAll(() => {
-  const log = pino({ level: 'silent' });
-  i18n = new I18n();
-  i18n.add('reports', REPORT_MESSAGES);
-  i18n.add('forms', FORM_MESSAGES);
-  pool = new BrowserPool({ chromePath: process.env.CHROME_PATH ?? '/usr/bin/chromium', size: 2, log });
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'forms-'));
-  renderer = new ReportRenderer({ pool, i18n, log, clock: { now: () => new Date('2026-03-16T03:00:00Z') } as never, dataDir: work });
+  standalone = standaloneRenderer('forms-');
+  ({ pool, renderer, i18n, work } = standalone);
   fs.mkdirSync(SCREENS, { recursive: true });
 });
 afterAll(async () => {
-  await pool?.close();
-  if (work) fs.rmSync(work, { recursive: true, force: true });
+  await standalone?.close();
 });
 
 function diffRatio(a: PNG, b: PNG): number {

@@ -3,18 +3,15 @@
 // are split exactly, each keeps its own title, QR code, short code and page numbers "Trang i/n", and each looks
 // like the same document rendered alone (the footer template path) within the PDF snapshot tolerance.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { standaloneRenderer, type StandaloneRenderer } from '../helpers/renderer.js';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { PNG } from 'pngjs';
 import jsQRModule from 'jsqr';
-import { pino } from 'pino';
 import { I18n } from '../../core/shared/i18n.js';
 import { BrowserPool } from '../../core/reports/browser-pool.js';
 import { ReportRenderer, type DocumentOptions } from '../../core/reports/render.service.js';
-import { REPORT_MESSAGES } from '../../core/reports/messages.js';
-import { FORM_MESSAGES } from '../../core/reports/forms/messages.js';
 import { verifyMark } from '../../core/reports/verify.js';
 import { FORM_TEMPLATE } from '../../core/reports/forms/forms.reports.js';
 import { communeSummaryView, type CommuneSummaryData } from '../../core/reports/forms/commune-summary.report.js';
@@ -35,19 +32,14 @@ let renderer: ReportRenderer;
 let i18n: I18n;
 let work: string;
 
+let standalone: StandaloneRenderer | undefined;
 beforeAll(() => {
-  const log = pino({ level: 'silent' });
-  i18n = new I18n();
-  i18n.add('reports', REPORT_MESSAGES);
-  i18n.add('forms', FORM_MESSAGES);
-  pool = new BrowserPool({ chromePath: process.env.CHROME_PATH ?? '/usr/bin/chromium', size: 2, log });
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 'render-batch-'));
-  renderer = new ReportRenderer({ pool, i18n, log, clock: { now: () => new Date('2026-03-16T03:00:00Z') } as never, dataDir: work });
+  standalone = standaloneRenderer('render-batch-');
+  ({ pool, renderer, i18n, work } = standalone);
   fs.mkdirSync(SCREENS, { recursive: true });
 });
 afterAll(async () => {
-  await pool?.close();
-  if (work) fs.rmSync(work, { recursive: true, force: true });
+  await standalone?.close();
 });
 
 /** A commune summary; `units` rows of electoral units make it longer (60 rows ≈ 3 pages). */
