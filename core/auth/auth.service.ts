@@ -288,6 +288,14 @@ export class AuthService {
     return !!actor.secondFactorAt && this.clock.now().getTime() - actor.secondFactorAt <= STEP_UP_MAX_AGE_MS;
   }
 
+  /**
+   * A rate limit on the sign-in counters' store (Redis when configured, so it holds across web processes): counts
+   * one attempt under `key` and says whether it is within `limit` per `windowMs`.
+   */
+  async withinLimit(key: string, limit: number, windowMs: number): Promise<boolean> {
+    return (await this.counter.hit(`limit:${key}`, windowMs)) <= limit;
+  }
+
   // ---------------------------------------------------------------- users and tokens
 
   /** The user if active; with `withAssignments`, its role assignments come in the same round trip (every request). */

@@ -143,7 +143,7 @@ export async function boot(config: Config, opts: BootOptions = {}): Promise<Bauc
       files: new FileStore(`${config.dataDir}/files`, log),
     };
     const access = createAccessModule(deps, plugins, pluginStates, sessionRedis);
-    deps.access = { policy: access.policy, scopes: access.scopes, pipeline: access.pipeline };
+    deps.access = { policy: access.policy, scopes: access.scopes, pipeline: access.pipeline, withinLimit: (k, l, w) => access.auth.withinLimit(k, l, w) };
 
     // Core modules, in an explicit list.
     const adminTree = createAdminTreeModule(deps);

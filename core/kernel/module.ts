@@ -29,7 +29,11 @@ export interface KernelDeps {
   runsWorker: boolean;
   runsWeb: boolean;
   /** Authorisation: the single policy, the scope resolver (modules register unit/area resolvers) and the endpoint pipeline. */
-  access: { policy: Policy; scopes: ScopeResolver; pipeline: PipelineDeps };
+  access: {
+    policy: Policy; scopes: ScopeResolver; pipeline: PipelineDeps;
+    /** A rate limit shared by the web processes (the sign-in counters' store): counts one attempt under the key. */
+    withinLimit(key: string, limit: number, windowMs: number): Promise<boolean>;
+  };
   /** Uploaded documents and scans under DATA_DIR/files (core/files/file-store.ts). */
   files: FileStore;
 }

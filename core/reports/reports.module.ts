@@ -46,7 +46,7 @@ export function createReportsModule(d: KernelDeps, plugins?: PluginRegistry): Re
 
   const engine: GenerateJobDeps = { registry, renderer, i18n: d.i18n, clock: d.clock, scopes: d.access.scopes, publicBaseUrl: d.config.publicBaseUrl };
   const reports = reportsRoutes({ jobs: d.jobs, renderer, registry, i18n: d.i18n, clock: d.clock, pipeline: d.access.pipeline });
-  const verify = verifyRoutes();
+  const verify = verifyRoutes({ withinLimit: (key, limit, windowMs) => d.access.withinLimit(key, limit, windowMs) });
   // Mounted before the request route POST /reports/:reportId, which would otherwise take /reports/batches.
   const batches = batchRoutes({ jobs: d.jobs, registry, pipeline: d.access.pipeline, scopes: d.access.scopes });
   const schedules = scheduleRoutes({ jobs: d.jobs, registry, pipeline: d.access.pipeline, scopes: d.access.scopes, clock: d.clock, timeZone: d.config.scheduleTimezone });

@@ -13,6 +13,13 @@ import { findByVerifyCode, formatVerifyCode, normalizeVerifyCode, type VerifiedA
 
 /** Audit action of a comparison (one event per POST, whatever the outcome). */
 export const VERIFY_ACTION = 'core.reports.verify';
+/**
+ * Comparisons allowed per client address within VERIFY_WINDOW_MS: the page needs no sign-in and every comparison
+ * writes an audit event, so an anonymous flood must stop before it reaches the audit log (429, not audited).
+ */
+export const VERIFY_LIMIT = 60;
+export const VERIFY_WINDOW_MS = 10 * 60_000;
+
 /** Largest file accepted for comparison; generated documents are far smaller. */
 export const VERIFY_MAX_MB = 25;
 
@@ -25,7 +32,7 @@ export function vnDateTime(d: Date): string {
   return `${p.day}/${p.month}/${p.year} ${p.hour}:${p.minute}`;
 }
 
-export function verifyRoutes() {
+export function verifyRoutes(d: { withinLimit(key: string, limit: number, windowMs: number): Promise<boolean> }) {
   const upload = multer({
     storage: multer.memoryStorage(),
     limits: { fileSize: VERIFY_MAX_MB * 1024 * 1024, files: 1, fields: 5, parts: 6 },
@@ -68,6 +75,12 @@ export function verifyRoutes() {
     registerMutating(r, 'post', '/v/:code', VERIFY_ACTION);
     r.post('/v/:code', async (req, res) => {
       const code = normalizeVerifyCode(String(req.params.code));
+      if (!(await d.withinLimit(`verify:${req.ip}`, VERIFY_LIMIT, VERIFY_WINDOW_MS))) {
+        req.log?.info?.({ ip: req.ip }, 'verify rate-limited');
+        res.setHeader('Retry-After', String(Math.ceil(VERIFY_WINDOW_MS / 1000)));
+        const a = code ? await findByVerifyCode(req.scope.em, code) : undefined;
+        return show(req, res, 429, code, a, { error: req.scope.t('reports.verify.rate_limited', { n: VERIFY_LIMIT, minutes: VERIFY_WINDOW_MS / 60_000 }) });
+      }
       let uploadError: string | undefined;
       let status = 200;
       try {

@@ -3,6 +3,7 @@
 // print — the QR code in the PDF decoded from a PNG of page 1, the public check page it leads to, versions, and
 // comparing an uploaded copy.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { VERIFY_LIMIT, VERIFY_WINDOW_MS } from '../../core/reports/verify.routes.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -352,5 +353,24 @@ describe('verifiable print', () => {
     expect(html).toContain(`<a href="/v/${row.verify_code}">${row.verify_code.slice(0, 5)}-${row.verify_code.slice(5)}</a>`);
     expect(html).toContain('<td>XLSX</td>');
     expect(html).toContain('<td>CSV</td>');
+  });
+
+  // Last: it uses up this address's comparisons for the window.
+  it(`more than VERIFY_LIMIT comparisons from one address within the window: 429 with a Vietnamese message, not audited`, async () => {
+    const visitor = new TestClient(app.url);
+    await visitor.get(checkPath);
+    const count = async () => (await sql<{ n: number }>(app.orm.em.fork(), `select count(*)::int as n from audit_event where action = 'core.reports.verify'`))[0].n;
+    let last: Response | undefined;
+    for (let i = 0; i <= VERIFY_LIMIT; i++) {
+      last = await visitor.post(checkPath, {});
+      if (last.status === 429) break;
+      expect(last.status).toBe(400); // no file: refused, counted, audited
+    }
+    expect(last!.status).toBe(429);
+    expect(last!.headers.get('retry-after')).toBe(String(VERIFY_WINDOW_MS / 1000));
+    expect(await last!.text()).toContain(`Đã đối chiếu quá ${VERIFY_LIMIT} lần trong 10 phút từ địa chỉ này`);
+    const before = await count();
+    expect((await visitor.post(checkPath, {})).status).toBe(429);
+    expect(await count()).toBe(before);
   });
 });
