@@ -38,7 +38,6 @@ export interface JobRunRow {
   finished_at: Date | null;
 }
 
-/** A uuid-shaped id derived from a string key (stable across retries of one scheduled delivery). */
 /**
  * A statement fragment that makes the current transaction commit without waiting for its WAL flush
  * (synchronous_commit off for this transaction only): for bookkeeping whose loss in a database crash is recovered by
@@ -49,6 +48,7 @@ export const ASYNC_COMMIT_SQL = `select set_config('synchronous_commit', 'off', 
 /** A coalesced run not started after this long is presumed lost: the next dispatch of its key queues a fresh one. */
 export const COALESCE_STALE_SECONDS = 20;
 
+/** A uuid-shaped id derived from a string key (stable across retries of one scheduled delivery). */
 export function idFromKey(key: string): string {
   const h = createHash('sha256').update(key).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;

@@ -33,7 +33,8 @@ async function runText(em: EntityManager, query: string, params: unknown[]): Pro
  * generic plan; the MikroORM/knex formatting layer is skipped. `?` placeholders as in sql(). Unlike sql(), values
  * are bound, not inlined: write explicit casts where the type is not clear from the context (`?::uuid`, `?::int`),
  * and pass arrays as PostgreSQL array literals (pgArray) — a JS array is refused, since sql() would have expanded it
- * into a list. The rows come through the same connection, so the same type parsers apply.
+ * into a list. The rows come through the same connection, so the same type parsers apply. The text must be fixed (a
+ * few variants at most, never values spliced in): each distinct text is a statement kept on every connection.
  */
 export async function prepared<T = Record<string, any>>(em: EntityManager, query: string, params: unknown[] = []): Promise<T[]> {
   return (await runPrepared(em, query, params)).rows as T[];
