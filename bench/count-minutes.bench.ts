@@ -7,11 +7,11 @@
 // raw PostgreSQL rate for the same writes (minutes row, entry row, status update; on every second one the version, its
 // votes and the acceptance) in the same run.
 import pg from 'pg';
-import { startTestApp, TEST_DATABASE_URL } from '../test/helpers/test-app.js';
+import { startTestApp } from '../test/helpers/test-app.js';
 import { waitReferenceImport } from '../test/helpers/admin-tree.js';
 import { createElection } from '../test/helpers/structure.js';
 import { TestClient, createUser } from '../test/helpers/client.js';
-import { percentile, round, type Bench, type BenchEntry } from './lib.js';
+import { benchDatabaseUrl, percentile, round, type Bench, type BenchEntry } from './lib.js';
 import { openLoad, startWebTier, type LoadRequest, type OpenLoadResult } from './http-load.js';
 import { sql } from '../core/persistence/db.js';
 import { newId } from '../core/shared/ids.js';
@@ -23,7 +23,10 @@ const SECONDS = Number(process.env.COUNT_MINUTES_BENCH_SECONDS ?? 60);
 const RATE = Number(process.env.COUNT_MINUTES_BENCH_RATE ?? 400);
 const CONNECTIONS = Number(process.env.COUNT_MINUTES_BENCH_CONNECTIONS ?? 32);
 const RAW_CLIENTS = 8;
-const WEB_PROCESSES = Number(process.env.COUNT_MINUTES_BENCH_WEB_PROCESSES ?? 0);
+/** The web tier: its own clustered processes (WEB_PROCESSES, as deployed: web and workers apart), 0 = this process. */
+const WEB_PROCESSES = Number(process.env.COUNT_MINUTES_BENCH_WEB_PROCESSES ?? 2);
+/** Load at the offered rate before the measured run, not counted: a server that has been up a while (JIT-compiled). */
+const WARMUP_SECONDS = Number(process.env.COUNT_MINUTES_BENCH_WARMUP_SECONDS ?? 15);
 const CONTEST = 'national-assembly';
 
 interface Area { id: string; unit_id: string; voters: number; seats: number; candidates: string[] }
@@ -45,7 +48,7 @@ function minutesFor(a: Area) {
 /** Raw limit: the same rows per submission, one transaction each, RAW_CLIENTS in parallel; every second submission accepts. */
 async function rawRate(schema: string, electionId: string, areas: Area[], seconds: number): Promise<{ rate: number; p50: number; p99: number; n: number }> {
   const clients = await Promise.all(Array.from({ length: RAW_CLIENTS }, async () => {
-    const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    const c = new pg.Client({ connectionString: benchDatabaseUrl() });
     await c.connect();
     await c.query(`set search_path to "${schema}", public`);
     return c;
@@ -88,10 +91,21 @@ async function rawRate(schema: string, electionId: string, areas: Area[], second
   return { rate: lat.length / ((performance.now() - t0) / 1000), p50: percentile(lat, 50), p99: percentile(lat, 99), n: lat.length };
 }
 
+/**
+ * After a bulk load, as a database in service would be: statistics and visibility maps of the written tables up to
+ * date, and a checkpoint behind it, so that neither autovacuum nor a checkpoint of the seed lands in the measured run.
+ */
+async function settle(em: Parameters<typeof sql>[0]): Promise<void> {
+  for (const t of ['admin_unit', 'polling_area', 'polling_area_unit', 'electoral_unit', 'candidate', 'count_minutes', 'count_minutes_entry', 'count_minutes_version', 'count_minutes_vote', 'audit_event']) {
+    await sql(em, `vacuum (analyze) ${t}`);
+  }
+  await sql(em, 'checkpoint');
+}
+
 export const countMinutesBench: Bench = {
   name: 'count-minutes',
   async run() {
-    const app = await startTestApp('bench_count_minutes', { AUTO_IMPORT_REFERENCE: 'true', LOG_LEVEL: 'silent' });
+    const app = await startTestApp('bench_count_minutes', { AUTO_IMPORT_REFERENCE: 'true', LOG_LEVEL: 'silent', DATABASE_URL: benchDatabaseUrl() });
     const out: BenchEntry[] = [];
     try {
       await waitReferenceImport(app);
@@ -109,6 +123,7 @@ export const countMinutesBench: Bench = {
           from electoral_unit u cross join lateral generate_series(1, u.seats + 2) k
          where u.election_id = ? and u.contest = ?`, [electionId, CONTEST]);
       await sql(em, 'analyze candidate'); // as autovacuum would soon after a bulk insert
+      await settle(em);
       const areas = await sql<Area>(em, `select a.id, pu.unit_id, coalesce(pu.voters, a.voters) as voters, u.seats,
           (select array_agg(c.id::text order by c.ballot_order) from candidate c where c.unit_id = pu.unit_id and c.status = 'official') as candidates
         from polling_area a join polling_area_unit pu on pu.polling_area_id = a.id and pu.contest = ? join electoral_unit u on u.id = pu.unit_id
@@ -140,11 +155,25 @@ export const countMinutesBench: Bench = {
       let acc0: number;
       let loadStart = new Date();
       const count = async (q: string) => (await sql<{ n: number }>(em, q))[0].n;
+      const waitDrained = async () => {
+        for (let k = 0; k < 600; k++) {
+          if ((await count(`select count(*)::int as n from results_pending`)) === 0) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      };
       try {
         for (let k = 0; k < 2 * TYPIST_GAP + 40; k++, j++) {
           const o = order(j);
           const r = await fetch(web.url + path, { method: 'POST', headers: headers(o.typist), body: JSON.stringify(minutesFor(areas[o.area])) });
           if (r.status !== 201) throw new Error(`warm-up: ${r.status} ${await r.text()}`);
+        }
+        if (WARMUP_SECONDS > 0) {
+          await openLoad({ url: web.url, connections: CONNECTIONS, rate: RATE, seconds: WARMUP_SECONDS, requests: Array.from({ length: Math.ceil(RATE * WARMUP_SECONDS * 1.05) }, () => {
+            const o = order(j++);
+            return { method: 'POST', path, headers: headers(o.typist), body: JSON.stringify(minutesFor(areas[o.area])) };
+          }) });
+          await waitDrained();
+          await settle(em);
         }
         audit0 = await count(`select count(*)::int as n from audit_event where action = 'core.minutes.entry.save' and result = 'success'`);
         acc0 = await count(`select count(*)::int as n from count_minutes where status = 'accepted'`);
@@ -160,10 +189,7 @@ export const countMinutesBench: Bench = {
       // Results lag under this load (issue 7): acceptance (the accepting transaction's start, accepted_at) → the commit
       // that applied it to its unit row, which the national total sums (results_applied.applied_at), for the minutes
       // accepted during the load. Waits for the coalesced aggregation runs to drain first.
-      for (let k = 0; k < 600; k++) {
-        if ((await count(`select count(*)::int as n from results_pending`)) === 0) break;
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitDrained();
       const [lag] = await sql<{ n: number; p50: number; p95: number; p99: number; max: number }>(em, `select count(*)::int as n,
           percentile_cont(0.5) within group (order by ms) as p50, percentile_cont(0.95) within group (order by ms) as p95,
           percentile_cont(0.99) within group (order by ms) as p99, max(ms) as max
@@ -180,7 +206,7 @@ export const countMinutesBench: Bench = {
       const rawAreas = areas.slice(start, start + Math.max(10_000, Math.round(httpRate * SECONDS * 2)));
       const raw = await rawRate(app.config.databaseSchema, electionId, rawAreas, Math.min(SECONDS, 30));
       out.push({
-        name: `count-minutes submissions over HTTP (session + CSRF + JSON API + rule catalogue + double entry + audit; every 2nd accepts with votes + aggregation run), offered ${RATE}/s for ${SECONDS} s, ${CONNECTIONS} connections, ${WEB_PROCESSES ? `${WEB_PROCESSES} web processes (job workers in another process)` : 'web + workers in one process'}, load generator in its own process`,
+        name: `count-minutes submissions over HTTP (session + CSRF + JSON API + rule catalogue + double entry + audit; every 2nd accepts with votes + aggregation run), offered ${RATE}/s for ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up, ${CONNECTIONS} connections, ${WEB_PROCESSES ? `${WEB_PROCESSES} web processes (job workers in another process)` : 'web + workers in one process'}, load generator in its own process`,
         value: round(httpRate, 1), unit: 'submissions/s',
         raw: { name: `raw PostgreSQL: the same minutes/entry rows (and version + votes + acceptance every 2nd) in one transaction, ${RAW_CLIENTS} clients`, value: round(raw.rate, 1), unit: 'transactions/s' },
         ratio: round(httpRate / raw.rate, 3),

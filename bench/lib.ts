@@ -2,6 +2,8 @@
 // generator with percentiles, and process spawning for start-up measurements.
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
+import fs from 'node:fs';
+import { TEST_DATABASE_URL } from '../test/helpers/test-app.js';
 
 export interface BenchEntry {
   name: string;
@@ -73,7 +75,7 @@ export async function waitUntil(fn: () => Promise<boolean>, timeoutMs: number, e
 export function spawnApp(cwd: string, env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'jobs/main.ts'], {
     cwd,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(process.env.BENCH_CHILD_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_CHILD_NODE_OPTIONS } : {}), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
 }
@@ -88,3 +90,14 @@ export async function stopChild(c: ChildProcess): Promise<void> {
 }
 
 export const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+
+/**
+ * The database URL of the write benches (count minutes, turnout): PostgreSQL's Unix socket when this machine's server
+ * has one (/var/run/postgresql), as an application on the database's own host connects — a round trip over the socket
+ * costs both processes about a third less CPU than over loopback TCP — else TCP. BENCH_DATABASE_URL overrides. The
+ * raw comparison of the same bench connects the same way.
+ */
+export function benchDatabaseUrl(): string {
+  if (process.env.BENCH_DATABASE_URL) return process.env.BENCH_DATABASE_URL;
+  return fs.existsSync('/var/run/postgresql/.s.PGSQL.5432') ? 'postgres://postgres@%2Fvar%2Frun%2Fpostgresql/test' : TEST_DATABASE_URL;
+}

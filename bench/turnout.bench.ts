@@ -7,12 +7,12 @@
 // (c) the national aggregation over 72,195 polling areas × 3 contests × 5 report times (1,082,925 reports) from the
 // running totals, against the direct group-by over the reports; (d) the national completeness query and page latency.
 import pg from 'pg';
-import { startTestApp, TEST_DATABASE_URL } from '../test/helpers/test-app.js';
+import { startTestApp } from '../test/helpers/test-app.js';
 import { waitReferenceImport } from '../test/helpers/admin-tree.js';
 import { createElection } from '../test/helpers/structure.js';
 import { TestClient, createUser } from '../test/helpers/client.js';
 import { createTokenUser } from '../test/helpers/token-user.js';
-import { load, percentile, round, type Bench, type BenchEntry } from './lib.js';
+import { benchDatabaseUrl, load, percentile, round, type Bench, type BenchEntry } from './lib.js';
 import { openLoad, startWebTier, type LoadRequest, type OpenLoadResult } from './http-load.js';
 import { sql } from '../core/persistence/db.js';
 import { newId } from '../core/shared/ids.js';
@@ -35,7 +35,7 @@ interface Area { id: string; commune: string; voters: number }
 /** Raw limit: the same six statements per area (3 report rows, 3 running-total upserts) in one transaction, RAW_CLIENTS in parallel. */
 async function rawRate(schema: string, electionId: string, areas: Area[], slot: string, seconds: number): Promise<{ rate: number; p50: number; p99: number; n: number }> {
   const clients = await Promise.all(Array.from({ length: RAW_CLIENTS }, async () => {
-    const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+    const c = new pg.Client({ connectionString: benchDatabaseUrl() });
     await c.connect();
     await c.query(`set search_path to "${schema}", public`);
     return c;
@@ -72,7 +72,7 @@ async function rawRate(schema: string, electionId: string, areas: Area[], slot: 
 export const turnoutBench: Bench = {
   name: 'turnout',
   async run() {
-    const app = await startTestApp('bench_turnout', { AUTO_IMPORT_REFERENCE: 'true', LOG_LEVEL: 'silent' });
+    const app = await startTestApp('bench_turnout', { AUTO_IMPORT_REFERENCE: 'true', LOG_LEVEL: 'silent', DATABASE_URL: benchDatabaseUrl() });
     const out: BenchEntry[] = [];
     try {
       await waitReferenceImport(app);

@@ -3,6 +3,7 @@
 // in processes that run the worker), and the /elections pages.
 import type { CoreModule, KernelDeps } from '../kernel/module.js';
 import { prepared } from '../persistence/db.js';
+import { MEMO, recalledFrom } from '../persistence/em-memo.js';
 import { formOpen, isPhase } from './phases.js';
 import type { PluginStateService } from '../plugin-host/plugin-state.service.js';
 import { ELECTIONS_MESSAGES } from './messages.js';
@@ -13,7 +14,8 @@ export function createElectionsModule(d: KernelDeps, pluginStates: PluginStateSe
   const log = d.log.child({ module: 'elections' });
   // Phase gating of forms for every action that declares a form family (core/http/endpoint.ts).
   d.access.pipeline.formGate = async (em, electionId, form) => {
-    const [e] = await prepared<{ status: string }>(em, 'select status from election where id = ?', [electionId]);
+    const known = recalledFrom<string>(em, MEMO.electionStatus(electionId));
+    const [e] = known !== undefined ? [{ status: known }] : await prepared<{ status: string }>(em, 'select status from election where id = ?', [electionId]);
     if (!e || !isPhase(e.status)) return undefined;
     return { open: formOpen(e.status, form), phaseKey: `elections.phase.${e.status}` };
   };

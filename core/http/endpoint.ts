@@ -174,7 +174,7 @@ export function mountAction<I>(router: Router, d: PipelineDeps, def: ActionDef<I
       await recordAudit(em, {
         actor: req.scope.actor.id, ...describeVia(decision?.allowed ? decision.via : undefined), action: def.id, result: 'success',
         targetType: r.value.targetType ?? target.type, targetId: r.value.targetId ?? target.code, before: r.value.before, after: r.value.after, ...auditMeta(req),
-      }, { deferSeal: true });
+      }, { deferSeal: true, deferWrite: def.lean });
     }).catch((e) => {
       if (e !== ROLLBACK) throw e;
     });

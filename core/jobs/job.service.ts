@@ -6,7 +6,8 @@ import type { Logger } from '../shared/logger.js';
 import { Container } from 'inversify';
 import { TOKENS } from '../kernel/tokens.js';
 import { newId } from '../shared/ids.js';
-import { sql, exec, prepared, preparedExec } from '../persistence/db.js';
+import { sharedRunsByKey } from '../shared/coalesce.js';
+import { sql, exec, prepared, preparedExec, ASYNC_COMMIT_SQL } from '../persistence/db.js';
 import type { JobRouter } from './job-router.js';
 import { PermanentJobError, type JobDelivery, type JobTransport, type ScheduleSpec } from './job-types.js';
 
@@ -38,12 +39,6 @@ export interface JobRunRow {
   finished_at: Date | null;
 }
 
-/**
- * A statement fragment that makes the current transaction commit without waiting for its WAL flush
- * (synchronous_commit off for this transaction only): for bookkeeping whose loss in a database crash is recovered by
- * design. Still atomic and consistent; a later synchronous commit flushes it too (the WAL is sequential).
- */
-export const ASYNC_COMMIT_SQL = `select set_config('synchronous_commit', 'off', true) as async_commit`;
 
 /** A coalesced run not started after this long is presumed lost: the next dispatch of its key queues a fresh one. */
 export const COALESCE_STALE_SECONDS = 20;
@@ -101,9 +96,17 @@ export class JobService {
    * holds the key's row lock until it returns. A key whose run has not started within COALESCE_STALE_SECONDS (its
    * queue entry lost, say) gets a fresh run. With delayMs the new run waits that long before a worker may start it,
    * so that the work of a burst gathers in one run. One statement; returns the run id and whether it is new.
+   * Concurrent calls for one key in this process share statements (sharedRuns: each call is answered by one that
+   * started after it; the run's created_by is the first sharer's).
    */
   async dispatchCoalesced(name: string, key: string, payload: Record<string, unknown>, opts: { electionId?: string; createdBy?: string; delayMs?: number } = {}): Promise<{ runId: string; queued: boolean }> {
     if (!this.router.get(name)) throw new Error(`unknown job "${name}"`);
+    return this.coalescedRuns(`${name}\n${key}`, () => this.dispatchCoalescedNow(name, key, payload, opts));
+  }
+
+  private readonly coalescedRuns = sharedRunsByKey<string, { runId: string; queued: boolean }>();
+
+  private async dispatchCoalescedNow(name: string, key: string, payload: Record<string, unknown>, opts: { electionId?: string; createdBy?: string; delayMs?: number }): Promise<{ runId: string; queued: boolean }> {
     const fresh = newId();
     // Committed without waiting for the WAL flush (ASYNC_COMMIT_SQL): a dispatch lost in a database crash leaves
     // its work recorded, which the next dispatch, a restart (recover) or the owner's reconciler picks up.

@@ -20,6 +20,13 @@ export async function exec(em: EntityManager, query: string, params: unknown[] =
   return (Array.isArray(res) ? res.at(-1)?.rowCount : res.rowCount) ?? 0;
 }
 
+/**
+ * A statement fragment that makes the current transaction commit without waiting for its WAL flush
+ * (synchronous_commit off for this transaction only): for bookkeeping whose loss in a database crash is recovered by
+ * design. Still atomic and consistent; a later synchronous commit flushes it too (the WAL is sequential).
+ */
+export const ASYNC_COMMIT_SQL = `select set_config('synchronous_commit', 'off', true) as async_commit`;
+
 type PgResult = { rows: unknown[]; rowCount: number | null };
 
 async function runText(em: EntityManager, query: string, params: unknown[]): Promise<PgResult | PgResult[]> {
@@ -102,11 +109,23 @@ async function onConnection<R>(em: EntityManager, f: (c: PgConn) => Promise<R>):
   }
 }
 
+/** The lean transaction's connection state: BEGIN not sent yet, statements deferred to the next round trip. */
+interface LeanState {
+  begun: boolean;
+  deferred: string[];
+}
+
 /**
  * A transaction on one pooled connection without the ORM's transaction machinery (unit of work, events, contexts:
  * ≈ 0.4 ms of CPU per transaction): BEGIN, `fn` with an EntityManager whose sql/exec/prepared run on that
- * connection, COMMIT — or ROLLBACK when `fn` throws. Only for paths that use nothing but those three: entity
- * operations or a nested em.transactional() on this EntityManager are refused (there is no knex transaction).
+ * connection, COMMIT — or ROLLBACK when `fn` throws. Only for paths that use nothing but those (and deferredExec):
+ * entity operations or a nested em.transactional() on this EntityManager are refused (there is no knex transaction).
+ *
+ * Round trips are what a write costs on a small machine (each one a socket write and a wake-up of the backend), so:
+ * BEGIN travels with the transaction's first statement when that one is a simple-protocol sql()/exec() ("begin;
+ * select …" in one message), and statements given to deferredExec() wait and travel with the next statement or with
+ * the COMMIT ("insert …; insert …; commit"). A transaction whose statements are an opening sql() and deferred writes
+ * thus costs two round trips. Order is kept: deferred statements always run before any later statement.
  */
 export async function leanTransaction<T>(em: EntityManager, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
   const conn = em.getConnection();
@@ -114,27 +133,69 @@ export async function leanTransaction<T>(em: EntityManager, fn: (tx: EntityManag
   const client = (conn.getKnex() as unknown as { client: KnexClientLike }).client;
   const c = await client.acquireConnection();
   let done = false;
+  const lean: LeanState = { begun: false, deferred: [] };
+  // What goes before the next statement: BEGIN (once) and the deferred statements, as simple-protocol texts.
+  const prefix = () => {
+    const texts = [...(lean.begun ? [] : ['begin']), ...lean.deferred];
+    lean.begun = true;
+    lean.deferred = [];
+    return texts;
+  };
+  const wrapped: PgConn = {
+    async query(q) {
+      const before = prefix();
+      if (!before.length) return c.query(q);
+      if (typeof q !== 'string') {
+        await c.query(before.join(';\n'));
+        return c.query(q);
+      }
+      // One message: the prefix and the statement; the caller gets only its own statement's result(s).
+      const res = (await c.query(`${before.join(';\n')};\n${q}`)) as PgResult[];
+      const own = res.slice(before.length);
+      return own.length === 1 ? own[0] : own;
+    },
+  };
   const tx = em.fork();
   const refuse = () => {
     throw new Error('leanTransaction: only sql/exec/prepared inside (no ORM transaction, no entity operations)');
   };
   tx.setTransactionContext({
-    client: { acquireConnection: async () => c, releaseConnection: async () => undefined },
+    client: { acquireConnection: async () => wrapped, releaseConnection: async () => undefined },
     isCompleted: () => done,
+    lean,
     transaction: refuse, savepoint: refuse, commit: refuse, rollback: refuse,
   } as never);
   try {
-    await c.query('begin');
     const out = await fn(tx);
-    await c.query('commit');
+    // Nothing sent and nothing deferred: there is no transaction to commit.
+    if (lean.begun || lean.deferred.length) await c.query([...prefix(), 'commit'].join(';\n'));
     return out;
   } catch (e) {
     // After a failed COMMIT the server has rolled back already; ROLLBACK then only warns.
-    await c.query('rollback').catch(() => undefined);
+    if (lean.begun) await c.query('rollback').catch(() => undefined);
     throw e;
   } finally {
     done = true;
     tx.resetTransactionContext();
     await client.releaseConnection(c);
   }
+}
+
+/**
+ * A write whose result nobody reads, in a lean transaction: inlined (as sql() does) and sent with the transaction's
+ * next statement or its COMMIT, saving its round trip; a failure then surfaces there and rolls the whole transaction
+ * back. Outside a lean transaction it runs at once as preparedExec(). The same text as for prepared() (`?`
+ * placeholders, explicit casts, arrays as PostgreSQL array literals); one statement per call.
+ */
+export async function deferredExec(em: EntityManager, query: string, params: unknown[] = []): Promise<void> {
+  const ctx = em.getTransactionContext() as { lean?: LeanState; isCompleted(): boolean } | undefined;
+  if (!ctx?.lean) {
+    await preparedExec(em, query, params);
+    return;
+  }
+  if (ctx.isCompleted()) throw new Error('Transaction query already complete, run with DEBUG=knex:tx for more info');
+  const st = statementOf(query);
+  if (st.params !== params.length) throw new Error(`deferredExec(): ${st.params} placeholders, ${params.length} values`);
+  const values = params.map(bindValue);
+  ctx.lean.deferred.push(values.length ? em.getPlatform().formatQuery(query, values as any[]) : query);
 }

@@ -1,10 +1,17 @@
 // Count minutes entry through HTTP on the real app (issue 6): every rule of the catalogue (core and the NA plugin's)
 // reached through the submission path; rules 21, 22, 24, 25 and 34 by number; more than 25 kinds of bad input, each
-// refused with a Vietnamese message naming the field and nothing written; drafts; the phase gate; scope.
+// refused with a Vietnamese message naming the field and nothing written; drafts; the phase gate; scope; the round
+// trips a submission costs.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { CONTEST, buildWorld, entriesPath, expectVietnamese, goodMinutes, insertArea, postJson, signed, submit, tableCounts, type Signed, type World } from '../helpers/count-minutes.js';
+import pg from 'pg';
 import { sql } from '../../core/persistence/db.js';
+import { MEMO, recalledFrom } from '../../core/persistence/em-memo.js';
+import { areaContext } from '../../core/elections/count-minutes/service.js';
+import { areaAncestors } from '../../core/elections/structure/scope.js';
+import { TOKENS } from '../../core/kernel/tokens.js';
+import type { PluginStateService } from '../../core/plugin-host/plugin-state.service.js';
 import { CORE_RULES } from '../../core/elections/count-minutes/rules.js';
 import { INSTALLED_PLUGINS } from '../../core/kernel/plugins.js';
 import { PluginRegistry } from '../../core/plugin-host/registry.js';
@@ -271,5 +278,44 @@ describe('drafts and the entry form', () => {
     form.ballotsInvalid = '20';
     const ok = await typist.client.post(`/elections/${w.electionId}/count-minutes/areas/${area}/${CONTEST}/entry`, form);
     expect(ok.status).toBe(303);
+  });
+});
+
+describe('round trips of a submission (docs/count-minutes.md "Round trips")', () => {
+  it('the area context records the same place in the tree and election status the policy and the phase gate would read (em-memo)', async () => {
+    const area = await newArea();
+    const d = { registry: app.plugins, pluginStates: app.container.get<PluginStateService>(TOKENS.PluginStates), jobs: app.jobs };
+    const withMemo = em();
+    const c = await areaContext(withMemo, d, w.electionId, area, CONTEST);
+    expect(c.ok).toBe(true);
+    const fresh = await areaAncestors(em(), area);
+    expect(fresh).toBeDefined();
+    expect(await areaAncestors(withMemo, area)).toEqual(fresh);
+    expect(recalledFrom(withMemo, MEMO.electionStatus(w.electionId))).toBe((await sql<{ status: string }>(em(), 'select status from election where id = ?', [w.electionId]))[0].status);
+  });
+
+  it('a first entry through the API costs five statements: session user, area context, begin + open, writes + audit + commit, audit seal', async () => {
+    const area = await newArea();
+    const seen: string[] = [];
+    const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+    const orig = proto.query;
+    proto.query = function (this: unknown, ...a: unknown[]) {
+      const q = a[0] as string | { text: string };
+      const text = (typeof q === 'string' ? q : q.text).replace(/\s+/g, ' ').trim();
+      // Background work of earlier tests (aggregation runs, job bookkeeping) is not this request's.
+      if (!/job_run|job_coalesce|results_|pg_advisory_xact_lock_shared/.test(text)) seen.push(text);
+      return orig.apply(this, a);
+    };
+    let r;
+    try {
+      r = await submit(typist, w, area, goodMinutes(w));
+    } finally {
+      proto.query = orig;
+    }
+    expect(r.status).toBe(201);
+    expect(seen, seen.map((x) => x.slice(0, 80)).join('\n')).toHaveLength(5);
+    expect(seen[2]).toMatch(/^begin; select count_minutes_open\(/);
+    expect(seen[3]).toMatch(/^with e as \(insert into count_minutes_entry .*; insert into audit_pending .*; commit$/);
+    expect(seen[4]).toMatch(/audit_seal_pending\(\)/);
   });
 });

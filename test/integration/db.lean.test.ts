@@ -4,7 +4,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import { exec, leanTransaction, prepared, sql } from '../../core/persistence/db.js';
+import pg from 'pg';
+import { deferredExec, exec, leanTransaction, prepared, sql } from '../../core/persistence/db.js';
 
 let app: TestApp;
 const em = () => app.orm.em.fork() as EntityManager;
@@ -72,6 +73,66 @@ describe('leanTransaction', () => {
     // its own transaction, never part of the finished one and never on its released connection's next user's.
     await exec(kept!, 'insert into lean_probe (id, note) values (?, ?)', [14, 'after']);
     expect(await sql(em(), 'select note from lean_probe where id = 14')).toEqual([{ note: 'after' }]);
+  });
+});
+
+describe('round trips of a lean transaction (BEGIN with the first statement, deferred writes with the COMMIT)', () => {
+  /** The messages sent to the server while `f` runs (each pg Client.query call is one round trip). */
+  async function messages(f: () => Promise<unknown>): Promise<string[]> {
+    const seen: string[] = [];
+    const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+    const orig = proto.query;
+    proto.query = function (this: unknown, ...a: unknown[]) {
+      const q = a[0] as string | { text: string };
+      seen.push((typeof q === 'string' ? q : q.text).replace(/\s+/g, ' ').trim());
+      return orig.apply(this, a);
+    };
+    try {
+      await f();
+    } finally {
+      proto.query = orig;
+    }
+    return seen;
+  }
+
+  it('an opening sql() and two deferred writes cost two round trips: "begin; select …" and "insert …; insert …; commit"', async () => {
+    const sent = await messages(() => leanTransaction(em(), async (tx) => {
+      const [r] = await sql<{ n: number }>(tx, 'select ?::int as n', [7]);
+      expect(r.n).toBe(7);
+      await deferredExec(tx, 'insert into lean_probe (id, note) values (?::int, ?::text)', [20, "it's deferred"]);
+      await deferredExec(tx, 'insert into lean_probe (id, note) values (?::int, ?::text)', [21, 'also']);
+    }));
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toMatch(/^begin; select 7::int as n$/);
+    expect(sent[1]).toMatch(/^insert into lean_probe .*20.*it''s deferred.*; insert into lean_probe .*21.*; commit$/);
+    expect(await sql(em(), 'select id, note from lean_probe where id in (20, 21) order by id')).toEqual([{ id: 20, note: "it's deferred" }, { id: 21, note: 'also' }]);
+  });
+
+  it('a deferred write runs before any later statement of the transaction (order kept)', async () => {
+    const seen = await leanTransaction(em(), async (tx) => {
+      await deferredExec(tx, 'insert into lean_probe (id, note) values (?::int, ?::text)', [22, 'first']);
+      const [r] = await prepared<{ n: number }>(tx, 'select count(*)::int as n from lean_probe where id = ?::int', [22]);
+      return r.n;
+    });
+    expect(seen).toBe(1);
+  });
+
+  it('a deferred write that fails at COMMIT rolls the whole transaction back: nothing half-written', async () => {
+    await exec(em(), 'insert into lean_probe (id, note) values (?, ?)', [23, 'exists']);
+    await expect(leanTransaction(em(), async (tx) => {
+      await sql(tx, 'insert into lean_probe (id, note) values (?, ?)', [24, 'opening write']);
+      await deferredExec(tx, 'insert into lean_probe (id, note) values (?::int, ?::text)', [25, 'deferred']);
+      await deferredExec(tx, 'insert into lean_probe (id, note) values (?::int, ?::text)', [23, 'duplicate key']);
+    })).rejects.toMatchObject({ code: '23505' });
+    expect(await sql(em(), 'select id from lean_probe where id in (24, 25) order by id')).toEqual([]);
+    // The connection went back to the pool usable.
+    for (let i = 0; i < 5; i++) await leanTransaction(em(), (tx) => exec(tx, 'select 1'));
+  });
+
+  it('a transaction that sends nothing costs no round trip; outside a lean transaction deferredExec runs at once', async () => {
+    expect(await messages(() => leanTransaction(em(), async () => 'nothing'))).toEqual([]);
+    await deferredExec(em(), 'insert into lean_probe (id, note) values (?::int, ?::text)', [26, 'at once']);
+    expect(await sql(em(), 'select note from lean_probe where id = 26')).toEqual([{ note: 'at once' }]);
   });
 });
 

@@ -309,9 +309,11 @@ export function countMinutesRoutes(d: CountMinutesRouteDeps) {
       form: 'count-minutes',
       lean: true, // the hot path: sql/prepared only (docs/architecture.md)
       input: entryInput,
-      target: (i) => areaTarget(i.id, i.areaId),
+      // The area context is read first, before the transaction: the same round trip gives the policy and the phase
+      // gate what they need (em-memo.ts), and the transaction's BEGIN then travels with its first statement.
+      target: async (i, _req, em) => (await areaContext(em, d, i.id, i.areaId, i.contest), areaTarget(i.id, i.areaId)),
       handle: async (i, ctx) => {
-        const c = await areaContext(ctx.em, d, i.id, i.areaId, i.contest);
+        const c = await areaContext(ctx.req.scope.em, d, i.id, i.areaId, i.contest);
         if (!c.ok) return err(c.error);
         const parsed = parseSubmission(submissionOf(i, true));
         if (!parsed.ok) return err(refuse(lang(ctx.req), appError('INPUT_INVALID', 'count-minutes.input.invalid', 400, undefined, parsed.issues), c.value));
@@ -591,9 +593,9 @@ export function countMinutesRoutes(d: CountMinutesRouteDeps) {
       lean: true,
       input: apiEntryInput,
       before: [requireJson, idempotent(d.orm)],
-      target: (i) => areaTarget(i.id, i.pollingAreaId),
+      target: async (i, _req, em) => (await areaContext(em, d, i.id, i.pollingAreaId, i.contest), areaTarget(i.id, i.pollingAreaId)), // as the page's
       handle: async (i, ctx) => {
-        const c = await areaContext(ctx.em, d, i.id, i.pollingAreaId, i.contest);
+        const c = await areaContext(ctx.req.scope.em, d, i.id, i.pollingAreaId, i.contest);
         if (!c.ok) return err(c.error);
         const parsed = parseSubmission(submissionOf(i, false));
         if (!parsed.ok) return err(refuse(lang(ctx.req), appError('INPUT_INVALID', 'count-minutes.input.invalid', 400, undefined, parsed.issues), c.value));

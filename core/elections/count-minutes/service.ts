@@ -3,7 +3,9 @@
 // corrections after acceptance under the two-person rule. Every function runs inside the caller's transaction
 // (mountAction), returns a Result and writes nothing on refusal; accepting a version records the aggregation run.
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { prepared, sql } from '../../persistence/db.js';
+import { deferredExec, prepared, sql } from '../../persistence/db.js';
+import { MEMO, recalledFrom, rememberOn } from '../../persistence/em-memo.js';
+import { areaPlaceSql, type AreaPlace } from '../structure/scope.js';
 import { newId } from '../../shared/ids.js';
 import { appError, err, ok, type AppError, type FieldIssue, type Result } from '../../shared/result.js';
 import type { JobService } from '../../jobs/job.service.js';
@@ -105,11 +107,17 @@ const fail = (code: string, messageKey: string, status = 409, params?: Record<st
 /** The polling area, its unit for the contest, the unit's official list and the rule context; or NOT_FOUND. */
 export async function areaContext(em: EntityManager, d: MinutesDeps, electionId: string, areaId: string, contest: string): Promise<Result<AreaContext, AppError>> {
   if (!d.registry.contestType(contest)) return fail('NOT_FOUND', 'count-minutes.area_not_found', 404);
-  // One round trip: the area, its unit, the official list, the last turnout report and the contest's settings.
+  const memoKey = `count-minutes-context:${electionId}:${areaId}:${contest}`;
+  const known = recalledFrom<AreaContext>(em, memoKey);
+  if (known) return ok(known);
+  // One round trip: the area, its unit, the official list, the last turnout report and the contest's settings — and
+  // what the policy's scope lookup and the phase gate read next (the area's place in the tree, the election's
+  // status), recorded on this EntityManager for them (em-memo.ts).
   const [row] = await prepared<{ id: string; name: string; number: number; commune_code: string; voters: number; unit_voters: number | null; unit_id: string; unit_name: string;
-    unit_number: number; seats: number; mode: EntryMode; candidates: CandidateRef[] | null; last_voted: number | null; settings: Record<string, unknown> | null }>(em,
+    unit_number: number; seats: number; mode: EntryMode; candidates: CandidateRef[] | null; last_voted: number | null; settings: Record<string, unknown> | null;
+    election_status: string; province: string | null; units: string[] | null }>(em,
     `select a.id, a.name, a.number, a.commune_code, a.voters, pu.voters as unit_voters, u.id as unit_id, u.name as unit_name, u.number as unit_number, u.seats,
-            e.minutes_entry_mode as mode,
+            e.minutes_entry_mode as mode, e.status as election_status, ${areaPlaceSql.province('a')} as province, ${areaPlaceSql.units('a')} as units,
             (select json_agg(json_build_object('id', c.id, 'name', c.full_name, 'order', c.ballot_order) order by c.ballot_order)
                from candidate c where c.unit_id = u.id and c.status = 'official') as candidates,
             (select t.voted from turnout_report t where t.polling_area_id = a.id and t.contest = pu.contest order by t.reported_at desc, t.slot desc limit 1) as last_voted,
@@ -118,6 +126,8 @@ export async function areaContext(em: EntityManager, d: MinutesDeps, electionId:
        join electoral_unit u on u.id = pu.unit_id join election e on e.id = a.election_id
       where a.id = ? and a.election_id = ?`, [contest, areaId, electionId]);
   if (!row) return fail('NOT_FOUND', 'count-minutes.area_not_found', 404);
+  rememberOn(em, MEMO.ancestors('polling-area', row.id), { commune_code: row.commune_code, province: row.province, units: row.units } satisfies AreaPlace);
+  rememberOn(em, MEMO.electionStatus(electionId), row.election_status);
   const candidates = row.candidates ?? [];
   const settings = { ...d.registry.settingDefaults(contest), ...(row.settings ?? {}) };
   const threshold = Number(settings[`${contest}.invalid-share-warning-percent`] ?? 10);
@@ -125,7 +135,7 @@ export async function areaContext(em: EntityManager, d: MinutesDeps, electionId:
   // read like the threshold above; core supplies the default while no plugin declares it.
   const inventory = settings[`${contest}.ballot-inventory`];
   const ballotInventory = (BALLOT_INVENTORY_MODES as readonly unknown[]).includes(inventory) ? (inventory as BallotInventoryMode) : DEFAULT_BALLOT_INVENTORY;
-  return ok({
+  const context: AreaContext = {
     electionId,
     mode: row.mode,
     area: { id: row.id, name: row.name, number: row.number, commune_code: row.commune_code, voters: row.unit_voters ?? row.voters },
@@ -139,7 +149,9 @@ export async function areaContext(em: EntityManager, d: MinutesDeps, electionId:
       invalidShareWarningPercent: Number.isFinite(threshold) ? Math.min(100, Math.max(0, threshold)) : 10,
       ballotInventory,
     },
-  });
+  };
+  rememberOn(em, memoKey, context);
+  return ok(context);
 }
 
 export async function findMinutes(em: EntityManager, areaId: string, contest: string, forUpdate = false): Promise<MinutesRow | undefined> {
@@ -152,13 +164,15 @@ export async function getMinutes(em: EntityManager, id: string, forUpdate = fals
   return m;
 }
 
-/** The minutes row of an area and contest, created on first use, locked for the rest of the transaction. */
-async function ensureMinutes(em: EntityManager, c: AreaContext): Promise<MinutesRow> {
-  // The no-op update takes the row lock and returns the existing row in the same statement.
-  const [m] = await prepared<MinutesRow>(em, `insert into count_minutes (id, election_id, contest, polling_area_id, unit_id, round, status)
-    values (?, ?, ?, ?, ?, 'first', 'draft') on conflict (polling_area_id, contest, round) do update set updated_at = count_minutes.updated_at returning *`,
-  [newId(), c.electionId, c.contest, c.area.id, c.unit.id]);
-  return m;
+/**
+ * The minutes row of an area and contest, created on first use and locked for the rest of the transaction, with its
+ * entries read under that lock: one function call (migration 20261129001000), sent inlined so that a lean
+ * transaction's BEGIN travels with it.
+ */
+async function openMinutes(em: EntityManager, c: AreaContext): Promise<{ m: MinutesRow; entries: EntryRow[] }> {
+  const [{ r }] = await sql<{ r: { minutes: MinutesRow; entries: EntryRow[] } }>(em, `select count_minutes_open(?, ?, ?, ?, ?) as r`,
+    [newId(), c.electionId, c.contest, c.area.id, c.unit.id]);
+  return { m: r.minutes, entries: r.entries };
 }
 
 export async function entriesOf(em: EntityManager, minutesId: string): Promise<EntryRow[]> {
@@ -237,9 +251,8 @@ export interface EntryOutcome {
  * are compared: identical → a version is accepted; different → status 'differences' for the coordinator.
  */
 export async function saveEntry(em: EntityManager, d: MinutesDeps, c: AreaContext, actorId: string, s: ParsedSubmission): Promise<Result<EntryOutcome, AppError>> {
-  const m = await ensureMinutes(em, c);
+  const { m, entries } = await openMinutes(em, c);
   if (m.status === 'accepted' || m.status === 'amending') return fail('MINUTES_ACCEPTED', 'count-minutes.already_accepted');
-  const entries = await entriesOf(em, m.id);
   const mine = entries.find((e) => e.user_id === actorId);
   const other = entries.find((e) => e.user_id !== actorId);
   let slot: 1 | 2;
@@ -276,7 +289,8 @@ export async function saveEntry(em: EntityManager, d: MinutesDeps, c: AreaContex
     status, data, confirmed_warnings: s.confirmedWarnings, note: s.note, rev,
   };
   // What the minutes become is known before writing (from the entries read under the row lock and this one): a plain
-  // status change travels with the entry's own statement; an acceptance writes its version after it.
+  // status change travels with the entry's own statement; an acceptance writes its version after it. Nothing below
+  // reads a result back, so in a lean transaction every write travels with the COMMIT (deferredExec).
   const now = s.submit ? [...entries.filter((e) => e.id !== saved.id && e.user_id !== actorId), saved].sort((a, b) => a.slot - b.slot) : [];
   const both = now.length === 2 && now.every((e) => e.status === 'submitted');
   const diff = s.submit && c.mode === 'double-entry' && both ? differingFields(now[0].data, now[1].data) : [];
@@ -284,10 +298,10 @@ export async function saveEntry(em: EntityManager, d: MinutesDeps, c: AreaContex
   const withStatus = (q: string) => (next && next !== 'accepted' ? `with e as (${q}) update count_minutes set status = ?, updated_at = now() where id = ?` : q);
   const statusParams = next && next !== 'accepted' ? [next, m.id] : [];
   if (mine) {
-    await prepared(em, withStatus(`update count_minutes_entry set status = ?, data = ?::jsonb, confirmed_warnings = ?::jsonb, note = ?, return_fields = ?::jsonb, rev = ?, updated_at = now() where id = ?`),
+    await deferredExec(em, withStatus(`update count_minutes_entry set status = ?, data = ?::jsonb, confirmed_warnings = ?::jsonb, note = ?, return_fields = ?::jsonb, rev = ?, updated_at = now() where id = ?`),
       [status, JSON.stringify(data), JSON.stringify(s.confirmedWarnings), s.note, status === 'returned' ? JSON.stringify(mine.return_fields) : null, rev, mine.id, ...statusParams]);
   } else {
-    await prepared(em, withStatus(`insert into count_minutes_entry (id, minutes_id, slot, user_id, status, data, confirmed_warnings, note, rev) values (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)`),
+    await deferredExec(em, withStatus(`insert into count_minutes_entry (id, minutes_id, slot, user_id, status, data, confirmed_warnings, note, rev) values (?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?)`),
       [saved.id, m.id, slot, actorId, status, JSON.stringify(data), JSON.stringify(s.confirmedWarnings), s.note, rev, ...statusParams]);
   }
   const out: EntryOutcome = { minutesId: m.id, status: m.status, slot, entryStatus: status, rev, before: { status: m.status }, after: undefined };
@@ -317,12 +331,14 @@ async function setStatus(em: EntityManager, minutesId: string, status: MinutesSt
 async function insertVersion(em: EntityManager, minutesId: string, data: MinutesData, o: {
   kind: 'original' | 'correction'; status: 'entered' | 'accepted'; createdBy: string; acceptedBy?: string; confirmed: string[]; note: string | null;
   reason?: string | null; reference?: string | null; decision?: string | null;
-}): Promise<{ id: string; versionNo: number }> {
-  // One statement (one round trip): the next version number under the minutes row lock the caller holds, the
-  // version, and its votes.
+  /** Sent with the next statement or the COMMIT (deferredExec): the version number is then not returned. */
+  deferred?: boolean;
+}): Promise<{ id: string; versionNo?: number }> {
+  // One statement (one round trip, or none of its own when deferred): the next version number under the minutes row
+  // lock the caller holds, the version, and its votes.
   const id = newId();
   const ids = Object.keys(data.votes);
-  const [{ n }] = await prepared<{ n: number }>(em, `with v as (
+  const text = `with v as (
       insert into count_minutes_version (id, minutes_id, version_no, kind, status, voters_total, voters_voted, ballots_issued, ballots_received,
         ballots_valid, ballots_invalid, piles, complaints, team_members_present, ballots_from_board, ballots_unused, ballots_spoiled,
         confirmed_warnings, note, reason, reference, created_by, accepted_by, accepted_at, decision)
@@ -331,12 +347,17 @@ async function insertVersion(em: EntityManager, minutesId: string, data: Minutes
         from count_minutes_version where minutes_id = ?::uuid
       returning id, version_no),
     votes as (insert into count_minutes_vote (version_id, candidate_id, votes) select v.id, x.c::uuid, x.v from v, unnest(?::text[], ?::int[]) as x(c, v))
-    select version_no as n from v`,
-  [id, minutesId, o.kind, o.status, data.votersTotal, data.votersVoted, data.ballotsIssued, data.ballotsReceived, data.ballotsValid, data.ballotsInvalid,
+    select version_no as n from v`;
+  const params = [id, minutesId, o.kind, o.status, data.votersTotal, data.votersVoted, data.ballotsIssued, data.ballotsReceived, data.ballotsValid, data.ballotsInvalid,
     data.piles ? JSON.stringify(data.piles) : null, JSON.stringify(data.complaints), data.teamMembersPresent,
     data.ballotsFromBoard ?? null, data.ballotsUnused ?? null, data.ballotsSpoiled ?? null, JSON.stringify(o.confirmed), o.note,
     o.reason ?? null, o.reference ?? null, o.createdBy, o.acceptedBy ?? null, o.decision ?? null, minutesId,
-    `{${ids.join(',')}}`, `{${ids.map((k) => data.votes[k]).join(',')}}`]);
+    `{${ids.join(',')}}`, `{${ids.map((k) => data.votes[k]).join(',')}}`];
+  if (o.deferred) {
+    await deferredExec(em, text, params);
+    return { id };
+  }
+  const [{ n }] = await prepared<{ n: number }>(em, text, params);
   return { id, versionNo: n };
 }
 
@@ -344,15 +365,15 @@ async function insertVersion(em: EntityManager, minutesId: string, data: Minutes
 async function accept(em: EntityManager, d: MinutesDeps, m: MinutesRow, data: MinutesData, o: {
   createdBy: string; acceptedBy: string; confirmed: string[]; note: string | null; decision: string;
 }, actorId: string): Promise<{ versionId: string; aggregate?: AggregationTicket }> {
-  const v = await insertVersion(em, m.id, data, { kind: 'original', status: 'accepted', ...o });
+  const v = await insertVersion(em, m.id, data, { kind: 'original', status: 'accepted', ...o, deferred: true });
   return { versionId: v.id, aggregate: await markAccepted(em, d, m, v.id, actorId) };
 }
 
+/** `m` was read under its row lock (openMinutes, getMinutes forUpdate): the new revision is its revision + 1. */
 async function markAccepted(em: EntityManager, d: MinutesDeps, m: MinutesRow, versionId: string, actorId: string): Promise<AggregationTicket | undefined> {
-  const [{ accepted_revision: revision }] = await prepared<{ accepted_revision: number }>(em,
-    `update count_minutes set status = 'accepted', accepted_version_id = ?, accepted_revision = accepted_revision + 1, updated_at = now() where id = ? returning accepted_revision`,
+  await deferredExec(em, `update count_minutes set status = 'accepted', accepted_version_id = ?::uuid, accepted_revision = accepted_revision + 1, updated_at = now() where id = ?::uuid`,
     [versionId, m.id]);
-  return recordAggregation(d.jobs, em, { electionId: m.election_id, minutesId: m.id, revision }, actorId);
+  return recordAggregation(d.jobs, em, { electionId: m.election_id, minutesId: m.id, revision: m.accepted_revision + 1 }, actorId);
 }
 
 // --- resolution of differences --------------------------------------------------------------------------------
@@ -430,7 +451,7 @@ export async function proposeCorrection(em: EntityManager, d: MinutesDeps, c: Ar
     kind: 'correction', status: 'entered', createdBy: actorId, confirmed: i.confirmedWarnings, note: i.note, reason: i.reason, reference: i.reference,
   });
   await setStatus(em, m.id, 'amending');
-  return ok({ versionId: v.id, versionNo: v.versionNo });
+  return ok({ versionId: v.id, versionNo: v.versionNo! });
 }
 
 /** Approves (second person only) or rejects a pending correction. Approval supersedes the accepted version. */

@@ -8,7 +8,7 @@
 // database, so a late or repeated run is a no-op.
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { JobService } from '../../jobs/job.service.js';
-import { preparedExec } from '../../persistence/db.js';
+import { deferredExec } from '../../persistence/db.js';
 
 export const AGGREGATE_MINUTES_JOB = 'core.results.aggregate-minutes';
 
@@ -31,7 +31,7 @@ export interface AggregationTicket {
  */
 export async function recordAggregation(jobs: JobService, em: EntityManager, ref: AcceptedMinutesRef, createdBy: string): Promise<AggregationTicket | undefined> {
   if (!jobs.knows(AGGREGATE_MINUTES_JOB)) return undefined;
-  await preparedExec(em, `insert into results_pending (minutes_id, revision, election_id) values (?, ?, ?) on conflict do nothing`,
+  await deferredExec(em, `insert into results_pending (minutes_id, revision, election_id) values (?::uuid, ?::int, ?::uuid) on conflict do nothing`,
     [ref.minutesId, ref.revision, ref.electionId]);
   return { electionId: ref.electionId, createdBy };
 }

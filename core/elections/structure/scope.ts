@@ -4,6 +4,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { prepared } from '../../persistence/db.js';
 import { NATION, type AncestorResolver, type ScopeResolver } from '../../auth/policy.js';
+import { MEMO, recalledFrom } from '../../persistence/em-memo.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const inForceOnDay = (a: string) => `${a}.valid_from <= e.election_day and (${a}.valid_to is null or ${a}.valid_to > e.election_day)`;
@@ -34,12 +35,11 @@ export const unitAncestors: AncestorResolver = async (em: EntityManager, code: s
  */
 export const areaAncestors: AncestorResolver = async (em: EntityManager, code: string) => {
   if (!UUID.test(code)) return undefined;
-  const [a] = await prepared<{ commune_code: string; province: string | null; units: string[] | null }>(
+  const known = recalledFrom<AreaPlace>(em, MEMO.ancestors('polling-area', code));
+  const [a] = known ? [known] : await prepared<AreaPlace>(
     em,
-    `select a.commune_code, c.parent_code as province,
-            (select array_agg(pu.unit_id::text order by pu.contest) from polling_area_unit pu where pu.polling_area_id = a.id) as units
+    `select a.commune_code, ${areaPlaceSql.province('a')} as province, ${areaPlaceSql.units('a')} as units
        from polling_area a join election e on e.id = a.election_id
-       left join admin_unit c on c.code = a.commune_code and c.level = 'commune' and ${inForceOnDay('c')}
       where a.id = ?`,
     [code],
   );
@@ -51,6 +51,23 @@ export const areaAncestors: AncestorResolver = async (em: EntityManager, code: s
     { type: 'province' as const, code: a.province },
     { type: 'nation' as const, code: NATION },
   ];
+};
+
+/**
+ * What areaAncestors reads of an area: its commune, the commune's province in the tree in force on election day, and
+ * its units (one per contest, ordered by contest). A reader that already has these (count minutes' area context)
+ * records them under MEMO.ancestors('polling-area', id) on its EntityManager, and the policy's lookup uses them.
+ */
+export interface AreaPlace {
+  commune_code: string;
+  province: string | null;
+  units: string[] | null;
+}
+
+/** AreaPlace's columns as SQL expressions for polling area alias `a`, its election joined as `e`. */
+export const areaPlaceSql = {
+  province: (a: string) => `(select c.parent_code from admin_unit c where c.code = ${a}.commune_code and c.level = 'commune' and ${inForceOnDay('c')})`,
+  units: (a: string) => `(select array_agg(pu.unit_id::text order by pu.contest) from polling_area_unit pu where pu.polling_area_id = ${a}.id)`,
 };
 
 export function registerScopeResolvers(scopes: ScopeResolver): void {

@@ -3,7 +3,8 @@
 // upserted and the per-commune running totals (turnout_commune_total) moved by the same deltas, in the caller's
 // transaction (the endpoint pipeline audits in it too).
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { prepared, preparedExec, sql } from '../../persistence/db.js';
+import { deferredExec, prepared, sql } from '../../persistence/db.js';
+import { MEMO, recalledFrom, rememberOn } from '../../persistence/em-memo.js';
 import { pgArray } from '../structure/store.js';
 import { DEFAULT_VOTING_CLOSE, DEFAULT_VOTING_OPEN } from '../calendar/rules.js';
 import { isPhase, type Phase } from '../phases.js';
@@ -20,14 +21,27 @@ export interface TurnoutElection {
 }
 
 export async function loadTurnoutElection(em: EntityManager, id: string, forUpdate = false): Promise<TurnoutElection | undefined> {
+  // Read once per request: the route's policy target reads it first, the phase gate and the handler find it on the
+  // same EntityManager (em-memo.ts). A locking read always asks the database.
+  const memoKey = `turnout-election:${id}`;
+  if (!forUpdate) {
+    const known = recalledFrom<TurnoutElection | null>(em, memoKey);
+    if (known !== undefined) return known ?? undefined;
+  }
   const [r] = await prepared<{ id: string; name: string; day: string; status: string; turnout_slots: unknown; opens: string | null; closes: string | null }>(
     em,
     `select id, name, election_day::text as day, status, turnout_slots, left(voting_open::text, 5) as opens, left(voting_close::text, 5) as closes
        from election where id = ?${forUpdate ? ' for update' : ''}`,
     [id],
   );
-  if (!r || !isPhase(r.status)) return undefined;
-  return { id: r.id, name: r.name, electionDay: r.day, status: r.status, slots: slotsOf(r.turnout_slots), opens: r.opens ?? DEFAULT_VOTING_OPEN, closes: r.closes ?? DEFAULT_VOTING_CLOSE };
+  const e = r && isPhase(r.status)
+    ? { id: r.id, name: r.name, electionDay: r.day, status: r.status, slots: slotsOf(r.turnout_slots), opens: r.opens ?? DEFAULT_VOTING_OPEN, closes: r.closes ?? DEFAULT_VOTING_CLOSE }
+    : undefined;
+  if (!forUpdate) {
+    if (r) rememberOn(em, MEMO.electionStatus(id), r.status);
+    rememberOn(em, memoKey, e ?? null);
+  }
+  return e;
 }
 
 export async function saveSlots(em: EntityManager, electionId: string, slots: string[]): Promise<void> {
@@ -97,7 +111,8 @@ export async function existingReports(em: EntityManager, ids: readonly string[])
  */
 export async function writeReports(em: EntityManager, electionId: string, entries: readonly CheckedEntry[], areas: ReadonlyMap<string, AreaRow>, o: { actorId: string; onBehalf: (areaId: string) => boolean; at: Date }): Promise<number> {
   if (!entries.length) return 0;
-  await preparedExec(em,
+  // Nothing is read back: in a lean transaction both statements travel with the COMMIT (deferredExec).
+  await deferredExec(em,
     `insert into turnout_report (election_id, polling_area_id, contest, slot, voted, reported_at, reported_by, on_behalf)
      select ?::uuid, x.a, x.c, x.s, x.v, ?::timestamptz, ?::text, x.b from unnest(?::uuid[], ?::text[], ?::text[], ?::int[], ?::boolean[]) as x(a, c, s, v, b)
      on conflict (polling_area_id, contest, slot) do update set voted = excluded.voted, reported_at = excluded.reported_at,
@@ -117,7 +132,7 @@ export async function writeReports(em: EntityManager, electionId: string, entrie
     } else d.voted += e.voted - e.previous;
   }
   const rows = [...deltas.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, d]) => d);
-  await preparedExec(em,
+  await deferredExec(em,
     `insert into turnout_commune_total (election_id, contest, slot, commune_code, areas_reported, voted, voters_reported)
      select ?::uuid, x.c, x.s, x.k, x.n, x.v, x.t from unnest(?::text[], ?::text[], ?::text[], ?::int[], ?::bigint[], ?::bigint[]) as x(c, s, k, n, v, t)
      on conflict (election_id, contest, slot, commune_code) do update set areas_reported = turnout_commune_total.areas_reported + excluded.areas_reported,

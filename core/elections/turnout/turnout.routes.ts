@@ -321,9 +321,10 @@ export function turnoutRoutes(d: TurnoutRouteDeps) {
       path: '/elections/:id/turnout/area/:areaId',
       permission: REPORT,
       input: formWithFigures({ id: uuid, areaId: uuid, slot: z.string().max(12) }),
-      target: (i) => ({ type: 'polling-area', code: String(i.areaId), electionId: String(i.id) }),
+      // The election is read first, outside the transaction: the phase gate and the handler find it (em-memo.ts).
+      target: async (i, _req, em) => (await loadTurnoutElection(em, String(i.id)), { type: 'polling-area', code: String(i.areaId), electionId: String(i.id) }),
       handle: async (i, ctx) => {
-        const e = await loadTurnoutElection(ctx.em, String(i.id));
+        const e = await loadTurnoutElection(ctx.req.scope.em, String(i.id));
         if (!e) return err(appError('NOT_FOUND', 'elections.not_found', 404));
         const entries: Entry[] = Object.entries(i).filter(([k, v]) => k.startsWith('v:') && String(v).trim() !== '')
           .map(([k, v]) => ({ areaId: String(i.areaId), contest: k.slice(2), slot: String(i.slot), voted: v, field: k }));
@@ -389,9 +390,9 @@ export function turnoutRoutes(d: TurnoutRouteDeps) {
       path: '/elections/:id/turnout/commune/:code/entry',
       permission: REPORT,
       input: formWithFigures({ id: uuid, code: z.string().regex(/^\d{1,10}$/), slot: z.string().max(12) }),
-      target: (i) => ({ type: 'commune', code: String(i.code), electionId: String(i.id) }),
+      target: async (i, _req, em) => (await loadTurnoutElection(em, String(i.id)), { type: 'commune', code: String(i.code), electionId: String(i.id) }), // as above
       handle: async (i, ctx) => {
-        const e = await loadTurnoutElection(ctx.em, String(i.id));
+        const e = await loadTurnoutElection(ctx.req.scope.em, String(i.id));
         if (!e) return err(appError('NOT_FOUND', 'elections.not_found', 404));
         let row = 0;
         const entries: Entry[] = [];
@@ -559,9 +560,9 @@ export function turnoutRoutes(d: TurnoutRouteDeps) {
       permission: REPORT,
       before: [idempotent(d.orm)],
       input: apiInput,
-      target: (i, _req, em) => batchTarget(em, i.id, i.reports.map((x) => x.pollingAreaId)),
+      target: async (i, _req, em) => (await loadTurnoutElection(em, i.id), batchTarget(em, i.id, i.reports.map((x) => x.pollingAreaId))), // as above
       handle: async (i, ctx) => {
-        const e = await loadTurnoutElection(ctx.em, i.id);
+        const e = await loadTurnoutElection(ctx.req.scope.em, i.id);
         if (!e) return err(appError('NOT_FOUND', 'elections.not_found', 404));
         const entries: Entry[] = i.reports.map((x, k) => ({ areaId: x.pollingAreaId, contest: x.contest, slot: x.slot, voted: x.voted, numbersOnly: true, field: `reports.${k}.voted`, row: k + 1 }));
         const res = await submit(ctx.em, ctx.actor, e, entries);
