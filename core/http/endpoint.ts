@@ -8,6 +8,7 @@ import type { Policy, Target, Decision } from '../auth/policy.js';
 import { describeVia, type Actor } from '../auth/actor.js';
 import { recordAudit, sealPendingAudit } from '../audit/audit.service.js';
 import { leanTransaction } from '../persistence/db.js';
+import { forgetAll } from '../persistence/em-memo.js';
 import { AppException, appError, type AppError, type FieldIssue, type Result } from '../shared/result.js';
 
 export interface ActionContext {
@@ -163,7 +164,7 @@ export function mountAction<I>(router: Router, d: PipelineDeps, def: ActionDef<I
     let refusal: AppError | undefined;
     let outcome: ActionOutcome | undefined;
     const inTransaction = <T>(fn: (em: EntityManager) => Promise<T>): Promise<T> =>
-      def.lean ? leanTransaction(req.scope.em, fn) : req.scope.em.transactional((tx) => fn(tx as EntityManager));
+      def.lean ? leanRetried(req, fn) : req.scope.em.transactional((tx) => fn(tx as EntityManager));
     await inTransaction(async (em) => {
       const r = await def.handle(input, { req, res, em, actor: req.scope.actor, t: req.scope.t });
       if (!r.ok) {
@@ -176,7 +177,10 @@ export function mountAction<I>(router: Router, d: PipelineDeps, def: ActionDef<I
         targetType: r.value.targetType ?? target.type, targetId: r.value.targetId ?? target.code, before: r.value.before, after: r.value.after, ...auditMeta(req),
       }, { deferSeal: true, deferWrite: def.lean });
     }).catch((e) => {
-      if (e !== ROLLBACK) throw e;
+      if (e === ROLLBACK) return;
+      // Tried again and again changed under it (leanRetried): refused and audited like any refusal.
+      if (e instanceof AppException && e.appError.code === 'CONCURRENT_CHANGE') refusal = e.appError;
+      else throw e;
     });
     // The events stayed staged at COMMIT: chain them (with whatever else is staged) before answering, so the answer
     // never precedes its audit event. A failure here leaves them staged for the next seal: the write itself stands.
@@ -196,6 +200,26 @@ export function mountAction<I>(router: Router, d: PipelineDeps, def: ActionDef<I
 }
 
 const ROLLBACK = Symbol('rollback');
+
+/** How often a lean action is tried again after a concurrent change (SQLSTATE 40001) before answering 409. */
+export const LEAN_ATTEMPTS = 5;
+
+/**
+ * A lean action's transaction, tried again on SQLSTATE 40001 — an optimistic check that found the data changed since
+ * it was read (count_minutes_check) — with what the request read before forgotten (em-memo), so the handler decides
+ * again on fresh data. Nothing of a failed attempt remains (its transaction rolled back). After LEAN_ATTEMPTS: 409.
+ */
+async function leanRetried<T>(req: Request, fn: (em: EntityManager) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await leanTransaction(req.scope.em, fn);
+    } catch (e) {
+      if ((e as { code?: string })?.code !== '40001') throw e;
+      forgetAll(req.scope.em);
+      if (attempt >= LEAN_ATTEMPTS) throw new AppException(appError('CONCURRENT_CHANGE', 'error.concurrent_change', 409));
+    }
+  }
+}
 
 /**
  * Checks a permission on a target for the current request: anonymous → AUTH_REQUIRED (401), denied → FORBIDDEN

@@ -16,6 +16,11 @@ export function recalledFrom<T>(em: EntityManager, key: string): T | undefined {
   return memos.get(em)?.get(key) as T | undefined;
 }
 
+/** Forgets what `em` read (before reading again: a transaction retried after a concurrent change). */
+export function forgetAll(em: EntityManager): void {
+  memos.delete(em);
+}
+
 /** Memo keys shared by the readers and the writers of a fact. */
 export const MEMO = {
   ancestors: (type: string, code: string) => `ancestors:${type}:${code}`,

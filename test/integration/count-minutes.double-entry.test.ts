@@ -6,6 +6,7 @@
 // 10× concurrently → one record, a changed body with the same key → 409.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { PNG } from 'pngjs';
+import pg from 'pg';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { CONTEST, buildWorld, entriesPath, expectVietnamese, goodMinutes, insertArea, postJson, signed, submit, tableCounts, type Signed, type World } from '../helpers/count-minutes.js';
 import { sql } from '../../core/persistence/db.js';
@@ -310,3 +311,53 @@ describe('idempotency of the submission API', () => {
     expect(Object.keys(doc.paths)).toContain('/api/v1/elections/{electionId}/count-minutes/entries');
   });
 });
+
+describe('two typists at the same moment (optimistic check, tried again on a concurrent change)', () => {
+  it('both entries read the same state before either writes: the one checked second decides again and the minutes are accepted once', async () => {
+    const area = await newArea();
+    const [{ id: minutesId }] = await sql<{ id: string }>(em(), `insert into count_minutes (id, election_id, contest, polling_area_id, unit_id, round, status)
+      values (gen_random_uuid(), ?, ?, ?, ?, 'first', 'draft') returning id`, [w.electionId, CONTEST, area, w.unitId]);
+    // Another session holds the row lock: both requests read the (empty) state, then wait at their check.
+    const locker = new pg.Client({ connectionString: app.config.databaseUrl });
+    await locker.connect();
+    try {
+      await locker.query(`set search_path to "${app.config.databaseSchema}"`);
+      await locker.query('begin');
+      await locker.query('select id from count_minutes where id = $1 for update', [minutesId]);
+      const both = Promise.all([submit(typist1, w, area, goodMinutes(w)), submit(typist2, w, area, goodMinutes(w))]);
+      await waitFor(async () => (await locker.query(`select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
+        where not l.granted and a.query like '%count_minutes_check%'`)).rows[0].n === 2);
+      await locker.query('commit');
+      const [a, b] = await both;
+      expect([a.status, b.status]).toEqual([201, 201]);
+      expect(new Set([a.body.slot, b.body.slot])).toEqual(new Set([1, 2]));
+      expect([a.body.status, b.body.status].sort()).toEqual(['accepted', 'entered']);
+    } finally {
+      await locker.end();
+    }
+    const [m] = await sql<{ status: string; accepted_revision: number }>(em(), 'select status, accepted_revision from count_minutes where id = ?', [minutesId]);
+    expect(m).toEqual({ status: 'accepted', accepted_revision: 1 });
+    const [{ n }] = await sql<{ n: number }>(em(), `select count(*)::int as n from count_minutes_version where minutes_id = ? and status = 'accepted'`, [minutesId]);
+    expect(n).toBe(1);
+    // One audit event per request (the retried attempt left none of its own).
+    const [{ e }] = await sql<{ e: number }>(em(), `select count(*)::int as e from audit_event where action = 'core.minutes.entry.save' and target_id = ? and result = 'success'`, [minutesId]);
+    expect(e).toBe(2);
+  });
+
+  it('ten pairs of typists racing on ten areas: every area accepted exactly once, no error', async () => {
+    const areas = await Promise.all(Array.from({ length: 10 }, () => newArea()));
+    const rs = await Promise.all(areas.flatMap((a) => [submit(typist1, w, a, goodMinutes(w)), submit(typist2, w, a, goodMinutes(w))]));
+    expect(rs.map((r) => r.status)).toEqual(Array(20).fill(201));
+    const rows = await sql<{ status: string; accepted_revision: number }>(em(), `select status, accepted_revision from count_minutes where polling_area_id = any(?::uuid[])`, [`{${areas.join(',')}}`]);
+    expect(rows).toHaveLength(10);
+    expect(rows.every((r) => r.status === 'accepted' && r.accepted_revision === 1)).toBe(true);
+  });
+});
+
+async function waitFor(f: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await f())) {
+    if (Date.now() > until) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

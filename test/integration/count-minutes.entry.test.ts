@@ -294,7 +294,7 @@ describe('round trips of a submission (docs/count-minutes.md "Round trips")', ()
     expect(recalledFrom(withMemo, MEMO.electionStatus(w.electionId))).toBe((await sql<{ status: string }>(em(), 'select status from election where id = ?', [w.electionId]))[0].status);
   });
 
-  it('a first entry through the API costs five statements: session user, area context, begin + open, writes + audit + commit, audit seal', async () => {
+  it('a first entry through the API costs four statements: session user, area context (with the minutes state), one message for the transaction (begin, check, writes, audit event, commit), audit seal', async () => {
     const area = await newArea();
     const seen: string[] = [];
     const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
@@ -313,9 +313,9 @@ describe('round trips of a submission (docs/count-minutes.md "Round trips")', ()
       proto.query = orig;
     }
     expect(r.status).toBe(201);
-    expect(seen, seen.map((x) => x.slice(0, 80)).join('\n')).toHaveLength(5);
-    expect(seen[2]).toMatch(/^begin; select count_minutes_open\(/);
-    expect(seen[3]).toMatch(/^with e as \(insert into count_minutes_entry .*; insert into audit_pending .*; commit$/);
-    expect(seen[4]).toMatch(/audit_seal_pending\(\)/);
+    expect(seen, seen.map((x) => x.slice(0, 80)).join('\n')).toHaveLength(4);
+    expect(seen[1]).toMatch(/count_minutes_fingerprint/);
+    expect(seen[2]).toMatch(/^begin; select count_minutes_check\(.*; with e as \(insert into count_minutes_entry .*; insert into audit_pending .*; commit$/);
+    expect(seen[3]).toMatch(/audit_seal_pending\(\)/);
   });
 });

@@ -70,7 +70,10 @@ async function step(c: AreaContext, o: Op, world: World = w): Promise<boolean> {
     let r: { ok: boolean };
     if (o.k === 'enter') {
       const [mine] = m ? await sql<{ rev: number }>(em, `select rev from count_minutes_entry where minutes_id = ? and user_id = ?`, [m.id, user]) : [];
-      r = await saveEntry(em, d, c, user, { ...data(world, o.variant), rev: mine?.rev ?? 0 });
+      // As the routes do: the context (with the minutes state the entry is decided on) is read for each request.
+      const now = await areaContext(em, d, c.electionId, c.area.id, c.contest);
+      if (!now.ok) throw new Error('context');
+      r = await saveEntry(em, d, now.value, user, { ...data(world, o.variant), rev: mine?.rev ?? 0 });
     } else if (!m) r = { ok: false };
     else if (o.k === 'resolve') r = await resolveDifferences(em, d, m.id, user, o.how, null);
     else if (o.k === 'verify') r = await verifyEntry(em, d, m.id, user, o.confirm, null);

@@ -41,6 +41,11 @@ export interface AreaContext {
   candidates: CandidateRef[];
   /** The rule context, with the contest's ballot-inventory setting (rule 23) always set. */
   ctx: CoreMinutesContext & { ballotInventory: BallotInventoryMode };
+  /**
+   * The minutes row (none yet: null) and its entries as read with the context, without a lock; `fingerprint` is what
+   * count_minutes_check compares under the lock before the writes decided on this state (migration 20261129001000).
+   */
+  state: { minutes: MinutesRow; entries: EntryRow[]; fingerprint: string } | null;
 }
 
 export interface MinutesRow {
@@ -115,13 +120,16 @@ export async function areaContext(em: EntityManager, d: MinutesDeps, electionId:
   // status), recorded on this EntityManager for them (em-memo.ts).
   const [row] = await prepared<{ id: string; name: string; number: number; commune_code: string; voters: number; unit_voters: number | null; unit_id: string; unit_name: string;
     unit_number: number; seats: number; mode: EntryMode; candidates: CandidateRef[] | null; last_voted: number | null; settings: Record<string, unknown> | null;
-    election_status: string; province: string | null; units: string[] | null }>(em,
+    election_status: string; province: string | null; units: string[] | null; state: AreaContext['state'] }>(em,
     `select a.id, a.name, a.number, a.commune_code, a.voters, pu.voters as unit_voters, u.id as unit_id, u.name as unit_name, u.number as unit_number, u.seats,
             e.minutes_entry_mode as mode, e.status as election_status, ${areaPlaceSql.province('a')} as province, ${areaPlaceSql.units('a')} as units,
             (select json_agg(json_build_object('id', c.id, 'name', c.full_name, 'order', c.ballot_order) order by c.ballot_order)
                from candidate c where c.unit_id = u.id and c.status = 'official') as candidates,
             (select t.voted from turnout_report t where t.polling_area_id = a.id and t.contest = pu.contest order by t.reported_at desc, t.slot desc limit 1) as last_voted,
-            (select ps.settings from plugin_state ps where ps.election_id = e.id and ps.plugin_id = pu.contest) as settings
+            (select ps.settings from plugin_state ps where ps.election_id = e.id and ps.plugin_id = pu.contest) as settings,
+            (select jsonb_build_object('minutes', to_jsonb(m), 'fingerprint', count_minutes_fingerprint(m),
+                    'entries', (select coalesce(jsonb_agg(to_jsonb(x) order by x.slot), '[]'::jsonb) from count_minutes_entry x where x.minutes_id = m.id))
+               from count_minutes m where m.polling_area_id = a.id and m.contest = pu.contest and m.round = 'first') as state
        from polling_area a join polling_area_unit pu on pu.polling_area_id = a.id and pu.contest = ?
        join electoral_unit u on u.id = pu.unit_id join election e on e.id = a.election_id
       where a.id = ? and a.election_id = ?`, [contest, areaId, electionId]);
@@ -142,6 +150,7 @@ export async function areaContext(em: EntityManager, d: MinutesDeps, electionId:
     contest,
     unit: { id: row.unit_id, name: row.unit_name, number: row.unit_number, seats: row.seats },
     candidates,
+    state: row.state,
     ctx: {
       seats: row.seats,
       candidateIds: candidates.map((c) => c.id),
@@ -165,14 +174,22 @@ export async function getMinutes(em: EntityManager, id: string, forUpdate = fals
 }
 
 /**
- * The minutes row of an area and contest, created on first use and locked for the rest of the transaction, with its
- * entries read under that lock: one function call (migration 20261129001000), sent inlined so that a lean
- * transaction's BEGIN travels with it.
+ * The state an entry is decided on — the minutes row and its entries as read with the area context, no lock — and the
+ * optimistic check that goes first in the writes (deferredExec: in a lean transaction the check, the writes, the audit
+ * event and the COMMIT are one message): count_minutes_check creates the row if there is none, locks it and compares
+ * the state under the lock with this one. Changed meanwhile → SQLSTATE 40001: the transaction rolls back and the
+ * pipeline decides again on fresh state (endpoint.ts leanRetried). Outside a lean transaction (the property tests call
+ * the service directly) the check runs at once, and a changed state fails that transaction the same way.
  */
-async function openMinutes(em: EntityManager, c: AreaContext): Promise<{ m: MinutesRow; entries: EntryRow[] }> {
-  const [{ r }] = await sql<{ r: { minutes: MinutesRow; entries: EntryRow[] } }>(em, `select count_minutes_open(?, ?, ?, ?, ?) as r`,
-    [newId(), c.electionId, c.contest, c.area.id, c.unit.id]);
-  return { m: r.minutes, entries: r.entries };
+async function decisionState(em: EntityManager, c: AreaContext): Promise<{ m: MinutesRow; entries: EntryRow[] }> {
+  const st = c.state;
+  const m: MinutesRow = st?.minutes ?? {
+    id: newId(), election_id: c.electionId, contest: c.contest, polling_area_id: c.area.id, unit_id: c.unit.id, round: 'first',
+    status: 'draft', accepted_version_id: null, accepted_revision: 0,
+  };
+  await deferredExec(em, `select count_minutes_check(?::uuid, ?::uuid, ?::text, ?::uuid, ?::uuid, ?::text)`,
+    [m.id, c.electionId, c.contest, c.area.id, c.unit.id, st?.fingerprint ?? `${m.id}:draft:0|`]);
+  return { m, entries: st?.entries ?? [] };
 }
 
 export async function entriesOf(em: EntityManager, minutesId: string): Promise<EntryRow[]> {
@@ -251,7 +268,7 @@ export interface EntryOutcome {
  * are compared: identical → a version is accepted; different → status 'differences' for the coordinator.
  */
 export async function saveEntry(em: EntityManager, d: MinutesDeps, c: AreaContext, actorId: string, s: ParsedSubmission): Promise<Result<EntryOutcome, AppError>> {
-  const { m, entries } = await openMinutes(em, c);
+  const { m, entries } = await decisionState(em, c);
   if (m.status === 'accepted' || m.status === 'amending') return fail('MINUTES_ACCEPTED', 'count-minutes.already_accepted');
   const mine = entries.find((e) => e.user_id === actorId);
   const other = entries.find((e) => e.user_id !== actorId);
@@ -369,7 +386,7 @@ async function accept(em: EntityManager, d: MinutesDeps, m: MinutesRow, data: Mi
   return { versionId: v.id, aggregate: await markAccepted(em, d, m, v.id, actorId) };
 }
 
-/** `m` was read under its row lock (openMinutes, getMinutes forUpdate): the new revision is its revision + 1. */
+/** `m` is the state under the row lock (checked by decisionState, or read with getMinutes forUpdate): the new revision is its revision + 1. */
 async function markAccepted(em: EntityManager, d: MinutesDeps, m: MinutesRow, versionId: string, actorId: string): Promise<AggregationTicket | undefined> {
   await deferredExec(em, `update count_minutes set status = 'accepted', accepted_version_id = ?::uuid, accepted_revision = accepted_revision + 1, updated_at = now() where id = ?::uuid`,
     [versionId, m.id]);

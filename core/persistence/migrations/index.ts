@@ -22,7 +22,7 @@ import { Migration20261129000960ReportBatches } from './20261129000960-report-ba
 import { Migration20261129000970AuditBatchSeal } from './20261129000970-audit-batch-seal.js';
 import { Migration20261129000990JobCoalesce } from './20261129000990-job-coalesce.js';
 import { Migration20261129000980BallotInventory } from './20261129000980-ballot-inventory.js';
-import { Migration20261129001000CountMinutesOpen } from './20261129001000-count-minutes-open.js';
+import { Migration20261129001000CountMinutesCheck } from './20261129001000-count-minutes-check.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000100Kernel', class: Migration20261129000100Kernel },
@@ -47,5 +47,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000970AuditBatchSeal', class: Migration20261129000970AuditBatchSeal },
   { name: 'Migration20261129000980BallotInventory', class: Migration20261129000980BallotInventory },
   { name: 'Migration20261129000990JobCoalesce', class: Migration20261129000990JobCoalesce },
-  { name: 'Migration20261129001000CountMinutesOpen', class: Migration20261129001000CountMinutesOpen },
+  { name: 'Migration20261129001000CountMinutesCheck', class: Migration20261129001000CountMinutesCheck },
 ];
