@@ -11,7 +11,7 @@ import { startTestApp } from '../test/helpers/test-app.js';
 import { waitReferenceImport } from '../test/helpers/admin-tree.js';
 import { createElection } from '../test/helpers/structure.js';
 import { TestClient, createUser } from '../test/helpers/client.js';
-import { benchDatabaseUrl, percentile, round, type Bench, type BenchEntry } from './lib.js';
+import { benchDatabaseUrl, percentile, round, settle, type Bench, type BenchEntry } from './lib.js';
 import { openLoad, startWebTier, type LoadRequest, type OpenLoadResult } from './http-load.js';
 import { sql } from '../core/persistence/db.js';
 import { newId } from '../core/shared/ids.js';
@@ -28,6 +28,7 @@ const WEB_PROCESSES = Number(process.env.COUNT_MINUTES_BENCH_WEB_PROCESSES ?? 2)
 /** Load at the offered rate before the measured run, not counted: a server that has been up a while (JIT-compiled). */
 const WARMUP_SECONDS = Number(process.env.COUNT_MINUTES_BENCH_WARMUP_SECONDS ?? 15);
 const CONTEST = 'national-assembly';
+const SETTLED = ['admin_unit', 'polling_area', 'polling_area_unit', 'electoral_unit', 'candidate', 'count_minutes', 'count_minutes_entry', 'count_minutes_version', 'count_minutes_vote', 'audit_event'];
 
 interface Area { id: string; unit_id: string; voters: number; seats: number; candidates: string[] }
 
@@ -91,17 +92,6 @@ async function rawRate(schema: string, electionId: string, areas: Area[], second
   return { rate: lat.length / ((performance.now() - t0) / 1000), p50: percentile(lat, 50), p99: percentile(lat, 99), n: lat.length };
 }
 
-/**
- * After a bulk load, as a database in service would be: statistics and visibility maps of the written tables up to
- * date, and a checkpoint behind it, so that neither autovacuum nor a checkpoint of the seed lands in the measured run.
- */
-async function settle(em: Parameters<typeof sql>[0]): Promise<void> {
-  for (const t of ['admin_unit', 'polling_area', 'polling_area_unit', 'electoral_unit', 'candidate', 'count_minutes', 'count_minutes_entry', 'count_minutes_version', 'count_minutes_vote', 'audit_event']) {
-    await sql(em, `vacuum (analyze) ${t}`);
-  }
-  await sql(em, 'checkpoint');
-}
-
 export const countMinutesBench: Bench = {
   name: 'count-minutes',
   async run() {
@@ -123,7 +113,7 @@ export const countMinutesBench: Bench = {
           from electoral_unit u cross join lateral generate_series(1, u.seats + 2) k
          where u.election_id = ? and u.contest = ?`, [electionId, CONTEST]);
       await sql(em, 'analyze candidate'); // as autovacuum would soon after a bulk insert
-      await settle(em);
+      await settle(em, SETTLED);
       const areas = await sql<Area>(em, `select a.id, pu.unit_id, coalesce(pu.voters, a.voters) as voters, u.seats,
           (select array_agg(c.id::text order by c.ballot_order) from candidate c where c.unit_id = pu.unit_id and c.status = 'official') as candidates
         from polling_area a join polling_area_unit pu on pu.polling_area_id = a.id and pu.contest = ? join electoral_unit u on u.id = pu.unit_id
@@ -173,7 +163,7 @@ export const countMinutesBench: Bench = {
             return { method: 'POST', path, headers: headers(o.typist), body: JSON.stringify(minutesFor(areas[o.area])) };
           }) });
           await waitDrained();
-          await settle(em);
+          await settle(em, SETTLED);
         }
         audit0 = await count(`select count(*)::int as n from audit_event where action = 'core.minutes.entry.save' and result = 'success'`);
         acc0 = await count(`select count(*)::int as n from count_minutes where status = 'accepted'`);

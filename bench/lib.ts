@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import fs from 'node:fs';
 import { TEST_DATABASE_URL } from '../test/helpers/test-app.js';
+import { sql } from '../core/persistence/db.js';
 
 export interface BenchEntry {
   name: string;
@@ -100,4 +101,13 @@ export const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 export function benchDatabaseUrl(): string {
   if (process.env.BENCH_DATABASE_URL) return process.env.BENCH_DATABASE_URL;
   return fs.existsSync('/var/run/postgresql/.s.PGSQL.5432') ? 'postgres://postgres@%2Fvar%2Frun%2Fpostgresql/test' : TEST_DATABASE_URL;
+}
+
+/**
+ * After a bulk load, as a database in service would be: statistics and visibility maps of the written tables up to
+ * date, and a checkpoint behind it, so that neither autovacuum nor a checkpoint of the seed lands in a measured run.
+ */
+export async function settle(em: Parameters<typeof sql>[0], tables: readonly string[]): Promise<void> {
+  for (const t of tables) await sql(em, `vacuum (analyze) ${t}`);
+  await sql(em, 'checkpoint');
 }

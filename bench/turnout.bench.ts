@@ -12,7 +12,7 @@ import { waitReferenceImport } from '../test/helpers/admin-tree.js';
 import { createElection } from '../test/helpers/structure.js';
 import { TestClient, createUser } from '../test/helpers/client.js';
 import { createTokenUser } from '../test/helpers/token-user.js';
-import { benchDatabaseUrl, load, percentile, round, type Bench, type BenchEntry } from './lib.js';
+import { benchDatabaseUrl, load, percentile, round, settle, type Bench, type BenchEntry } from './lib.js';
 import { openLoad, startWebTier, type LoadRequest, type OpenLoadResult } from './http-load.js';
 import { sql } from '../core/persistence/db.js';
 import { newId } from '../core/shared/ids.js';
@@ -27,7 +27,10 @@ const SECONDS = Number(process.env.TURNOUT_BENCH_SECONDS ?? 60);
 const RATE = Number(process.env.TURNOUT_BENCH_RATE ?? 300);
 const CONNECTIONS = Number(process.env.TURNOUT_BENCH_CONNECTIONS ?? 32);
 const RAW_CLIENTS = 8;
-const WEB_PROCESSES = Number(process.env.TURNOUT_BENCH_WEB_PROCESSES ?? 0);
+/** The web tier: its own clustered processes (as deployed: web and workers apart), 0 = this process. */
+const WEB_PROCESSES = Number(process.env.TURNOUT_BENCH_WEB_PROCESSES ?? 2);
+/** Load at the offered rate before the measured run, not counted (JIT-compiled server). */
+const WARMUP_SECONDS = Number(process.env.TURNOUT_BENCH_WARMUP_SECONDS ?? 15);
 const CONTESTS = ['national-assembly', 'provincial-council', 'commune-council'];
 
 interface Area { id: string; commune: string; voters: number }
@@ -108,6 +111,13 @@ export const turnoutBench: Bench = {
           const r = await fetch(`${web.url}/elections/${electionId}/turnout/area/${a.id}`, { method: 'POST', headers: hdrs, body: bodyFor(a) });
           if (r.status !== 200) throw new Error(`warm-up: ${r.status} ${await r.text()}`);
         }
+        if (WARMUP_SECONDS > 0) {
+          await openLoad({ url: web.url, connections: CONNECTIONS, rate: RATE, seconds: WARMUP_SECONDS, requests: Array.from({ length: Math.ceil(RATE * WARMUP_SECONDS * 1.05) }, () => {
+            const a = areas[i++ % areas.length];
+            return { method: 'POST' as const, path: `/elections/${electionId}/turnout/area/${a.id}`, body: bodyFor(a), headers: hdrs };
+          }) });
+        }
+        await settle(em, ['admin_unit', 'polling_area', 'polling_area_unit', 'electoral_unit', 'turnout_report', 'turnout_commune_total', 'audit_event']);
         audit0 = (await sql<{ n: number }>(em, `select count(*)::int as n from audit_event where action = 'core.turnout.report' and result = 'success'`))[0].n;
         const requests: LoadRequest[] = Array.from({ length: Math.ceil(RATE * SECONDS * 1.05) }, () => {
           const a = areas[i++ % areas.length];
@@ -125,7 +135,7 @@ export const turnoutBench: Bench = {
       const rawAreas = areas.slice(i + 100, i + 100 + Math.max(20_000, Math.round(httpRate * SECONDS * 3)));
       const raw = await rawRate(app.config.databaseSchema, electionId, rawAreas, '11:00', Math.min(SECONDS, 30));
       out.push({
-        name: `turnout slot submissions over HTTP (session + CSRF + rules 22/34 + 3 reports + running totals + audit), offered ${RATE}/s for ${SECONDS} s, ${CONNECTIONS} connections, ${WEB_PROCESSES ? `${WEB_PROCESSES} web processes (job workers in another process)` : 'web + workers in one process'}, load generator in its own process`,
+        name: `turnout slot submissions over HTTP (session + CSRF + rules 22/34 + 3 reports + running totals + audit), offered ${RATE}/s for ${SECONDS} s after ${WARMUP_SECONDS} s of warm-up, ${CONNECTIONS} connections, ${WEB_PROCESSES ? `${WEB_PROCESSES} web processes (job workers in another process)` : 'web + workers in one process'}, load generator in its own process`,
         value: round(httpRate, 1), unit: 'submissions/s',
         raw: { name: `raw PostgreSQL: the same 3 report rows + 3 total upserts per area in one transaction, ${RAW_CLIENTS} clients`, value: round(raw.rate, 1), unit: 'transactions/s' },
         ratio: round(httpRate / raw.rate, 3),
