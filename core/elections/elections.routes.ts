@@ -227,8 +227,30 @@ export function electionsRoutes(d: ElectionRouteDeps) {
 
     r.get('/elections/:id/plugins', guard(p, 'core.elections.view', (req) => electionTarget(String(req.params.id))), async (req, res) => {
       const election = await loadElection(req);
-      const states = await d.pluginStates.states(req.scope.em, election.id);
-      render(req, res, 'elections/plugins', { election, states }, { title: req.scope.t('elections.plugins'), nav: 'elections' });
+      const states = (await d.pluginStates.states(req.scope.em, election.id)).map((st) => ({ ...st, fields: d.pluginStates.settingFields(st.pluginId, st.settings) }));
+      const canManage = (await p.policy.decide(req.scope.em, req.scope.actor.assignments, 'core.plugins.manage', electionTarget(election.id))).allowed;
+      render(req, res, 'elections/plugins', { election, states, canManage }, { title: req.scope.t('elections.plugins'), nav: 'elections' });
+    });
+
+    // Settings of one contest type for this election (the [U] rules' values: invalid-share threshold, rule 23 ballot
+    // inventory …), checked against the plugin's declarations, all or nothing, audited with before and after.
+    mountAction(r, p, {
+      id: 'core.plugin.settings',
+      method: 'post',
+      path: '/elections/:id/plugins/:pluginId/settings',
+      permission: 'core.plugins.manage',
+      input: z.looseObject({ id: uuid, pluginId: z.string().min(1).max(60) }),
+      target: (i) => electionTarget(i.id),
+      handle: async (i, ctx) => {
+        const { id: _id, pluginId: _plugin, _csrf, ...form } = i as Record<string, unknown>;
+        const res = await d.pluginStates.saveSettingsIn(ctx.em, i.id, i.pluginId, form, ctx.req.scope.lang);
+        if (!res.ok) return res;
+        return ok({
+          targetType: 'plugin', targetId: `${i.id}:${i.pluginId}`, before: res.value.before, after: res.value.after,
+          redirect: `/elections/${i.id}/plugins`, flash: ctx.t('elections.plugin_settings_saved', { plugin: pluginTitle(ctx.req, i.pluginId) }),
+          json: ctx.req.accepts(['html', 'json']) === 'json' ? { settings: res.value.after } : undefined,
+        });
+      },
     });
 
     mountAction(r, p, {

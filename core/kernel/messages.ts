@@ -61,6 +61,11 @@ export const CORE_MESSAGES: Catalogue = {
     'jobs.not_found': 'Không tìm thấy tác vụ.',
     'jobs.download': 'Tải tệp kết quả',
     'plugins.unknown': 'Không có loại hình bầu cử (plugin) «{plugin}».',
+    'plugins.settings_invalid': 'Thiết lập chưa được lưu: có {n} giá trị không hợp lệ.',
+    'plugins.setting_unknown': 'Không có thiết lập «{field}» cho loại hình bầu cử này.',
+    'plugins.setting_number': '«{field}» phải là một số từ {min} đến {max}.',
+    'plugins.setting_option': '«{field}» phải là một trong các lựa chọn có sẵn.',
+    'plugins.setting_text': '«{field}» không được dài quá 200 ký tự.',
   },
   en: {
     'app.name': 'baucu — Election information management system',
@@ -121,5 +126,10 @@ export const CORE_MESSAGES: Catalogue = {
     'jobs.not_found': 'Job not found.',
     'jobs.download': 'Download the result',
     'plugins.unknown': 'No election type (plugin) "{plugin}".',
+    'plugins.settings_invalid': 'Settings not saved: {n} value(s) are not valid.',
+    'plugins.setting_unknown': 'This election type has no setting "{field}".',
+    'plugins.setting_number': '"{field}" must be a number from {min} to {max}.',
+    'plugins.setting_option': '"{field}" must be one of the choices offered.',
+    'plugins.setting_text': '"{field}" may not be longer than 200 characters.',
   },
 };

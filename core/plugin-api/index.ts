@@ -40,6 +40,7 @@ export type {
   ReportContext,
 } from './reports.js';
 export { defineReport, REPORT_FORMATS } from './reports.js';
-export type { RuleDef, RuleSeverity, Violation, CountMinutes, MinutesContext } from './rules.js';
+export type { RuleDef, RuleSeverity, Violation, CountMinutes, MinutesContext, BallotInventoryMode } from './rules.js';
+export { ballotInventorySetting } from './rules.js';
 export { minSurplusFor } from './contest-type.js';
 export type { UnitLevel } from './contest-type.js';

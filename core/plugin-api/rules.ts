@@ -5,6 +5,7 @@
 //
 // The minutes shape lives here, not in core/elections, because a plugin's check() reads it and plugins import
 // only core/plugin-api; core/elections/count-minutes/minutes.ts re-exports it with helpers.
+import type { SettingDef } from './types.js';
 
 /**
  * One polling area's counting minutes for one contest (rule 25; election-rules §6.4), as the clerk typed it.
@@ -75,4 +76,25 @@ export interface RuleDef {
   ruleRef: string;
   /** Pure: no I/O, no clock. An empty list means the rule holds. */
   check(minutes: CountMinutes, ctx: MinutesContext): Violation[];
+}
+
+/**
+ * The contest setting `<plugin>.ballot-inventory` (rule 23, [U]: the exact form fields are uncertain): 'off' — the
+ * inventory is not checked; 'optional' (default) — checked when all three fields are given; 'required' — all three
+ * must be given, then checked. Core reads it (count minutes' area context); each contest plugin declares it with
+ * ballotInventorySetting() so that it shows, with its default, among the election's settings of that contest.
+ */
+export type BallotInventoryMode = 'off' | 'optional' | 'required';
+export const BALLOT_INVENTORY_MODES: readonly BallotInventoryMode[] = ['off', 'optional', 'required'];
+export const DEFAULT_BALLOT_INVENTORY: BallotInventoryMode = 'optional';
+
+/** The declaration of `<pluginId>.ballot-inventory`; the plugin's catalogue has `<pluginId>.setting.ballot-inventory[.<mode>]`. */
+export function ballotInventorySetting(pluginId: string): SettingDef {
+  return {
+    id: `${pluginId}.ballot-inventory`,
+    titleKey: `${pluginId}.setting.ballot-inventory`,
+    type: 'string',
+    options: BALLOT_INVENTORY_MODES,
+    default: DEFAULT_BALLOT_INVENTORY,
+  };
 }

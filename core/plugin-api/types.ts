@@ -26,6 +26,11 @@ export interface SettingDef {
   titleKey: string;
   type: 'number' | 'boolean' | 'string';
   default: number | boolean | string;
+  /** A string setting's allowed values; each is shown as the message `${titleKey}.${value}`. */
+  options?: readonly string[];
+  /** A number setting's bounds (inclusive). */
+  min?: number;
+  max?: number;
 }
 
 /** A job handler; payloads carry ids, never personal data. */

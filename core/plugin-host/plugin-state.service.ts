@@ -5,7 +5,7 @@ import { prepared, sql } from '../persistence/db.js';
 import { recordAudit } from '../audit/audit.service.js';
 import type { PluginRegistry } from './registry.js';
 import type { JobService } from '../jobs/job.service.js';
-import { ok, err, type AppError, type Result } from '../shared/result.js';
+import { ok, err, type AppError, type FieldIssue, type Result } from '../shared/result.js';
 import type { I18n, Lang } from '../shared/i18n.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -14,6 +14,21 @@ export interface AuditMeta {
   requestId?: string;
   ip?: string;
   userAgent?: string;
+}
+
+export interface SettingField {
+  id: string;
+  titleKey: string;
+  type: 'number' | 'boolean' | 'string';
+  min?: number;
+  max?: number;
+  value: unknown;
+  default: unknown;
+  number: boolean;
+  boolean: boolean;
+  checked: boolean;
+  options?: { value: string; labelKey: string; selected: boolean }[];
+  defaultLabelKey?: string;
 }
 
 export class PluginStateService {
@@ -41,6 +56,16 @@ export class PluginStateService {
     return new Set(rows.map((r) => r.plugin_id));
   }
 
+  /** A plugin's settings as form fields with the election's values (the plugins page). */
+  settingFields(pluginId: string, values: Record<string, unknown>): SettingField[] {
+    return this.registry.settings(pluginId).map((d) => ({
+      id: d.id, titleKey: d.titleKey, type: d.type, min: d.min, max: d.max, value: values[d.id] ?? d.default, default: d.default,
+      number: d.type === 'number', boolean: d.type === 'boolean', checked: (values[d.id] ?? d.default) === true,
+      options: d.options?.map((o) => ({ value: o, labelKey: `${d.titleKey}.${o}`, selected: (values[d.id] ?? d.default) === o })),
+      defaultLabelKey: d.options ? `${d.titleKey}.${String(d.default)}` : undefined,
+    }));
+  }
+
   async states(em: EntityManager, electionId: string): Promise<{ pluginId: string; titleKey: string; enabled: boolean; settings: Record<string, unknown> }[]> {
     const rows = await sql<{ plugin_id: string; enabled: boolean; settings: Record<string, unknown> }>(
       em, 'select plugin_id, enabled, settings from plugin_state where election_id = ?', [electionId]);
@@ -48,6 +73,53 @@ export class PluginStateService {
       const r = rows.find((x) => x.plugin_id === p.id);
       return { pluginId: p.id, titleKey: p.titleKey, enabled: r?.enabled === true, settings: { ...this.registry.settingDefaults(p.id), ...(r?.settings ?? {}) } };
     });
+  }
+
+  /**
+   * Saves an election's settings of one plugin from form values (setting id → text; a boolean setting absent from
+   * the form is false). Every value is checked against its declaration (number within min/max, one of the options,
+   * text ≤ 200 characters) and nothing is written unless all are valid; an id the plugin does not declare is refused.
+   * Returns the settings before and after, for the audit event.
+   */
+  async saveSettingsIn(em: EntityManager, electionId: string, pluginId: string, form: Record<string, unknown>, lang: Lang = 'vi'): Promise<Result<{ before: Record<string, unknown>; after: Record<string, unknown> }, AppError>> {
+    if (!this.registry.get(pluginId)) return err({ code: 'PLUGIN_UNKNOWN', messageKey: 'plugins.unknown', params: { plugin: pluginId }, status: 404 });
+    const [election] = await sql(em, 'select id from election where id = ?', [electionId]);
+    if (!election) return err({ code: 'ELECTION_NOT_FOUND', messageKey: 'elections.not_found', status: 404 });
+    const defs = this.registry.settings(pluginId);
+    const title = (k: string) => this.i18n.t(lang, k);
+    const issues: FieldIssue[] = [];
+    for (const k of Object.keys(form)) {
+      if (!defs.some((d) => d.id === k)) issues.push({ field: k, code: 'SETTING_UNKNOWN', messageKey: 'plugins.setting_unknown', params: { field: k.slice(0, 80) } });
+    }
+    const values: Record<string, number | boolean | string> = {};
+    for (const d of defs) {
+      const raw = form[d.id];
+      const text = typeof raw === 'string' ? raw.trim() : raw === undefined ? undefined : String(raw);
+      if (d.type === 'boolean') {
+        values[d.id] = text === 'on' || text === 'true';
+      } else if (text === undefined) {
+        continue; // not on the form: unchanged
+      } else if (d.type === 'number') {
+        const n = Number(text.replace(',', '.'));
+        const min = d.min ?? -Number.MAX_SAFE_INTEGER;
+        const max = d.max ?? Number.MAX_SAFE_INTEGER;
+        if (text === '' || !Number.isFinite(n) || n < min || n > max) {
+          issues.push({ field: d.id, code: 'SETTING_NUMBER', messageKey: 'plugins.setting_number', params: { field: title(d.titleKey), min, max } });
+        } else values[d.id] = n;
+      } else if (d.options) {
+        if (!d.options.includes(text)) issues.push({ field: d.id, code: 'SETTING_OPTION', messageKey: 'plugins.setting_option', params: { field: title(d.titleKey) } });
+        else values[d.id] = text;
+      } else if (text.length > 200) {
+        issues.push({ field: d.id, code: 'SETTING_TEXT', messageKey: 'plugins.setting_text', params: { field: title(d.titleKey) } });
+      } else values[d.id] = text;
+    }
+    if (issues.length) return err({ code: 'INPUT_INVALID', messageKey: 'plugins.settings_invalid', params: { n: issues.length }, status: 400, details: issues });
+    const [row] = await sql<{ settings: Record<string, unknown> }>(em, 'select settings from plugin_state where election_id = ? and plugin_id = ? for update', [electionId, pluginId]);
+    const before = { ...this.registry.settingDefaults(pluginId), ...(row?.settings ?? {}) };
+    const stored = { ...(row?.settings ?? {}), ...values };
+    await sql(em, `insert into plugin_state (election_id, plugin_id, enabled, settings) values (?, ?, false, ?::jsonb)
+      on conflict (election_id, plugin_id) do update set settings = excluded.settings, updated_at = now()`, [electionId, pluginId, JSON.stringify(stored)]);
+    return ok({ before, after: { ...this.registry.settingDefaults(pluginId), ...stored } });
   }
 
   async settings(em: EntityManager, electionId: string, pluginId: string): Promise<Record<string, unknown>> {

@@ -310,6 +310,10 @@ export class PluginRegistry {
       checkOwnedId(id, 'setting', s.id);
       if (this.settingIds.has(s.id)) fail(id, `duplicate setting "${s.id}"`);
       if (typeof s.default !== s.type) fail(id, `setting "${s.id}" has a ${typeof s.default} default but type "${s.type}"`);
+      if (s.options && (s.type !== 'string' || !s.options.includes(String(s.default)))) fail(id, `setting "${s.id}": options need type "string" and must include the default`);
+      if ((s.min !== undefined || s.max !== undefined) && (s.type !== 'number' || (s.min !== undefined && Number(s.default) < s.min) || (s.max !== undefined && Number(s.default) > s.max))) {
+        fail(id, `setting "${s.id}": min/max need type "number" and must hold the default`);
+      }
       this.settingIds.add(s.id);
     }
 
@@ -388,7 +392,7 @@ export class PluginRegistry {
     const referenced = [
       m.titleKey,
       ...p.permissions.map((x) => x.titleKey),
-      ...p.settings.map((x) => x.titleKey),
+      ...p.settings.flatMap((x) => [x.titleKey, ...(x.options ?? []).map((o) => `${x.titleKey}.${o}`)]),
       ...p.menu.map((x) => x.titleKey),
       ...p.reports.flatMap((r) => [r.titleKey, ...r.fields.map((f) => f.labelKey), ...(r.fields.flatMap((f) => f.options ?? []).map((o) => o.labelKey)),
         ...(r.columns ?? []).map((c) => c.headerKey)]),

@@ -12,6 +12,10 @@ export const messages: Catalogue = {
     'national-assembly.permission.count-minutes.submit': 'Nhập biên bản kết quả kiểm phiếu bầu cử đại biểu Quốc hội',
     'national-assembly.permission.results.view': 'Xem kết quả bầu cử đại biểu Quốc hội',
     'national-assembly.setting.invalid-share-warning-percent': 'Ngưỡng cảnh báo tỷ lệ phiếu không hợp lệ (%)',
+    'national-assembly.setting.ballot-inventory': 'Kiểm kê phiếu bầu trong biên bản kiểm phiếu (quy tắc 23)',
+    'national-assembly.setting.ballot-inventory.off': 'Không kiểm tra',
+    'national-assembly.setting.ballot-inventory.optional': 'Kiểm tra khi có đủ ba số',
+    'national-assembly.setting.ballot-inventory.required': 'Bắt buộc nhập đủ ba số',
     'national-assembly.rule.QH-W01.clerk':
       'Số cử tri đã bỏ phiếu ({voted}) không quá một nửa tổng số cử tri của khu vực bỏ phiếu ({total}). Kiểm tra lại; nếu đúng, xác nhận và ghi chú lý do.',
     'national-assembly.rule.QH-W01.supervisor':
@@ -50,6 +54,10 @@ export const messages: Catalogue = {
     'national-assembly.permission.count-minutes.submit': 'Enter National Assembly count minutes',
     'national-assembly.permission.results.view': 'View National Assembly results',
     'national-assembly.setting.invalid-share-warning-percent': 'Invalid-ballot share warning threshold (%)',
+    'national-assembly.setting.ballot-inventory': 'Ballot inventory in the count minutes (rule 23)',
+    'national-assembly.setting.ballot-inventory.off': 'Not checked',
+    'national-assembly.setting.ballot-inventory.optional': 'Checked when all three figures are given',
+    'national-assembly.setting.ballot-inventory.required': 'All three figures required',
     'national-assembly.rule.QH-W01.clerk':
       'Voters who voted ({voted}) are not more than half of the total voters of the polling area ({total}). Check; if correct, confirm and give the reason in a note.',
     'national-assembly.rule.QH-W01.supervisor':

@@ -1,5 +1,5 @@
 // The National Assembly plugin's manifest: the one place that lists everything this plugin contributes to the kernel.
-import { contestOverviewPage, definePlugin } from '../../core/plugin-api/index.js';
+import { contestOverviewPage, definePlugin, ballotInventorySetting } from '../../core/plugin-api/index.js';
 import { nationalAssemblyContest as contest } from './contest-type.js';
 import { messages } from './messages.js';
 
@@ -54,7 +54,9 @@ export const nationalAssembly = definePlugin({
       titleKey: `${ID}.setting.invalid-share-warning-percent`,
       type: 'number',
       default: 5,
-    });
+      min: 0,
+      max: 100,
+    }, ballotInventorySetting(ID)); // rule 23 [U]: off / optional (default) / required (docs/count-minutes.md)
 
     // Added to core's generic count-minute catalogue (docs/rules.md). A hint only: the binding turnout test (rule 26)
     // is per electoral unit, but a polling area at or below half usually explains a unit that fails it.

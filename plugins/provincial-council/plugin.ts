@@ -1,5 +1,5 @@
 // The provincial People's Council plugin's manifest: the one place that lists everything this plugin contributes to the kernel.
-import { contestOverviewPage, definePlugin } from '../../core/plugin-api/index.js';
+import { contestOverviewPage, definePlugin, ballotInventorySetting } from '../../core/plugin-api/index.js';
 import { provincialCouncilContest as contest } from './contest-type.js';
 import { messages } from './messages.js';
 
@@ -53,7 +53,9 @@ export const provincialCouncil = definePlugin({
       titleKey: `${ID}.setting.invalid-share-warning-percent`,
       type: 'number',
       default: 5,
-    });
+      min: 0,
+      max: 100,
+    }, ballotInventorySetting(ID)); // rule 23 [U]: off / optional (default) / required (docs/count-minutes.md)
 
     r.jobs({
       name: `${ID}.recompute-structure-report`,

@@ -1,7 +1,7 @@
 // Rule 23, the ballot-paper inventory of a polling area (received from the board = issued + unused + spoiled), through
 // HTTP on the real app: the identity holding → saved and stored on the version; off by one either way → refused (F211)
 // naming the fields and the difference, nothing written; the contest setting `<plugin>.ballot-inventory` per election
-// (optional by default, required → F104 per missing field, off → not checked); bad input refused like any count; the
+// (optional by default, required → F104 per missing field, off → not checked; set through the plugins page's settings form); bad input refused like any count; the
 // double entry (a differing inventory field is a difference, returned and re-entered alone); corrections; the form
 // path, the live check, the comparison page and the API's GET and OpenAPI description.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
@@ -26,9 +26,11 @@ const base = (w: World = optional) => `/elections/${w.electionId}/count-minutes`
 const inventory = (o: Record<string, unknown> = {}) => ({ ballotsFromBoard: 1000, ballotsUnused: 96, ballotsSpoiled: 4, ...o });
 const withInventory = (w: World, o: Record<string, unknown> = {}) => goodMinutes(w, inventory(o));
 
+/** Sets the election's rule 23 setting as an administrator does: the contest's settings form on the plugins page. */
 async function setMode(w: World, mode: string): Promise<void> {
-  await sql(em(), `update plugin_state set settings = settings || jsonb_build_object(?::text, ?::text) where election_id = ? and plugin_id = ?`,
-    [`${CONTEST}.ballot-inventory`, mode, w.electionId, CONTEST]);
+  const admin = await signed(app, 'system-admin', 'nation', 'VN');
+  const res = await admin.client.post(`/elections/${w.electionId}/plugins/${CONTEST}/settings`, { [`${CONTEST}.ballot-inventory`]: mode });
+  expect(res.status).toBe(303);
 }
 
 async function form(s: Signed, path: string, body: Record<string, string>) {

@@ -112,3 +112,58 @@ describe('plugin host', () => {
     expect(audit.map((a) => a.result)).toEqual(['success', 'rejected']);
   });
 });
+
+describe('settings of a contest type per election (the [U] rules: invalid-share threshold, rule 23 ballot inventory)', () => {
+  const settingsPath = (plugin = 'provincial-council') => `${base()}/plugins/${plugin}/settings`;
+  const stored = async (plugin = 'provincial-council') =>
+    (await sql<{ settings: Record<string, unknown> }>(app.orm.em.fork(), `select settings from plugin_state where election_id = ? and plugin_id = ?`, [electionId, plugin]))[0]?.settings;
+
+  it('the plugins page shows each plugin\'s settings with their values and defaults (rule 23 as a choice of three)', async () => {
+    const html = await admin.text(`${base()}/plugins`);
+    expect(html).toContain('Kiểm kê phiếu bầu trong biên bản kiểm phiếu (quy tắc 23)');
+    expect(html).toContain('name="provincial-council.ballot-inventory"');
+    expect(html).toMatch(/<option value="optional" selected>Kiểm tra khi có đủ ba số<\/option>/);
+    expect(html).toContain('name="provincial-council.invalid-share-warning-percent"');
+  });
+
+  it('rule 23: an administrator sets the ballot inventory to "required" and the threshold to 7.5; stored, audited with before and after', async () => {
+    const res = await admin.post(settingsPath(), { 'provincial-council.ballot-inventory': 'required', 'provincial-council.invalid-share-warning-percent': '7,5' });
+    expect(res.status).toBe(303);
+    expect(await stored()).toEqual({ 'provincial-council.ballot-inventory': 'required', 'provincial-council.invalid-share-warning-percent': 7.5 });
+    const [ev] = await sql<{ before: Record<string, unknown>; after: Record<string, unknown> }>(app.orm.em.fork(),
+      `select before, after from audit_event where action = 'core.plugin.settings' and result = 'success' and target_id = ?`, [`${electionId}:provincial-council`]);
+    expect(ev.before['provincial-council.ballot-inventory']).toBe('optional');
+    expect(ev.after['provincial-council.ballot-inventory']).toBe('required');
+    expect(await admin.text(`${base()}/plugins`)).toMatch(/<option value="required" selected>/);
+  });
+
+  it('bad values are refused with a Vietnamese message naming the setting, and nothing is written', async () => {
+    for (const [form, text] of [
+      [{ 'provincial-council.invalid-share-warning-percent': '150' }, '«Ngưỡng cảnh báo tỷ lệ phiếu không hợp lệ (%)» phải là một số từ 0 đến 100.'],
+      [{ 'provincial-council.invalid-share-warning-percent': 'mười' }, 'phải là một số từ 0 đến 100'],
+      [{ 'provincial-council.ballot-inventory': 'sometimes' }, '«Kiểm kê phiếu bầu trong biên bản kiểm phiếu (quy tắc 23)» phải là một trong các lựa chọn có sẵn.'],
+      [{ 'provincial-council.no-such-setting': '1' }, 'Không có thiết lập «provincial-council.no-such-setting»'],
+      [{ 'provincial-council.ballot-inventory': 'off', 'provincial-council.invalid-share-warning-percent': '-1' }, 'Thiết lập chưa được lưu: có 1 giá trị không hợp lệ.'],
+    ] as const) {
+      const before = await stored();
+      const res = await admin.post(settingsPath(), form as Record<string, string>);
+      expect(res.status, JSON.stringify(form)).toBe(400);
+      expect(await res.text()).toContain(text);
+      expect(await stored()).toEqual(before);
+    }
+    const [{ n }] = await sql<{ n: number }>(app.orm.em.fork(), `select count(*)::int as n from audit_event where action = 'core.plugin.settings' and result = 'rejected'`);
+    expect(n).toBe(5);
+  });
+
+  it('only who manages plugins may change settings: a commune official is denied (403, audited); the page shows no save button', async () => {
+    const em = app.orm.em.fork();
+    const official = await createUser(em, { roles: [{ role: 'nec-official', scopeType: 'nation', scopeCode: 'VN' }], totp: true });
+    const c = new TestClient(app.url);
+    await c.login(official, em);
+    const before = await stored();
+    expect((await c.post(settingsPath(), { 'provincial-council.ballot-inventory': 'off' })).status).toBe(403);
+    expect(await stored()).toEqual(before);
+    const html = await c.text(`${base()}/plugins`);
+    expect(html).not.toContain('Lưu thiết lập');
+  });
+});

@@ -97,8 +97,22 @@ describe('PluginRegistry.build with the installed plugins', () => {
     }
   });
 
-  it('has settings with defaults', () => {
-    for (const id of IDS) expect(registry.settingDefaults(id)).toEqual({ [`${id}.invalid-share-warning-percent`]: 5 });
+  it('has settings with defaults: the invalid-share threshold (0–100) and rule 23\'s ballot inventory (off / optional / required)', () => {
+    for (const id of IDS) {
+      expect(registry.settingDefaults(id)).toEqual({ [`${id}.invalid-share-warning-percent`]: 5, [`${id}.ballot-inventory`]: 'optional' });
+      const inv = registry.settings(id).find((s) => s.id === `${id}.ballot-inventory`)!;
+      expect(inv.options).toEqual(['off', 'optional', 'required']);
+      expect(registry.settings(id).find((s) => s.id === `${id}.invalid-share-warning-percent`)).toMatchObject({ min: 0, max: 100 });
+    }
+  });
+
+  it('refuses a setting whose default is not among its options or outside its bounds', () => {
+    const bad = (s: Record<string, unknown>) => () => build(fakePlugin('x-plugin', (r) => {
+      r.messages({ vi: { [String(s.titleKey)]: 'Thiết lập' }, en: {} });
+      r.settings(s as never);
+    }));
+    expect(bad({ id: 'x-plugin.mode', titleKey: 'x-plugin.mode', type: 'string', options: ['a', 'b'], default: 'c' })).toThrow(/options/);
+    expect(bad({ id: 'x-plugin.pct', titleKey: 'x-plugin.pct', type: 'number', min: 0, max: 100, default: 101 })).toThrow(/min\/max/);
   });
 
   it('points at each plugin views directory, which holds overview.hbs', () => {

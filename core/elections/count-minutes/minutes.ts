@@ -5,14 +5,8 @@ import type { CountMinutes, MinutesContext } from '../../plugin-api/rules.js';
 
 export type { CountMinutes, MinutesContext } from '../../plugin-api/rules.js';
 
-/**
- * The contest setting `<plugin>.ballot-inventory` (rule 23, [U]: the exact form fields are uncertain): 'off' — the
- * inventory is not checked; 'optional' (default) — checked when all three fields are given; 'required' — all three
- * must be given, then checked.
- */
-export type BallotInventoryMode = 'off' | 'optional' | 'required';
-export const BALLOT_INVENTORY_MODES: readonly BallotInventoryMode[] = ['off', 'optional', 'required'];
-export const DEFAULT_BALLOT_INVENTORY: BallotInventoryMode = 'optional';
+export { BALLOT_INVENTORY_MODES, DEFAULT_BALLOT_INVENTORY, type BallotInventoryMode } from '../../plugin-api/rules.js';
+import { BALLOT_INVENTORY_MODES, DEFAULT_BALLOT_INVENTORY, type BallotInventoryMode } from '../../plugin-api/rules.js';
 
 /** The ballot-paper inventory fields of rule 23, in form order: received from the board, unused, spoiled. */
 export const INVENTORY_FIELDS = ['ballotsFromBoard', 'ballotsUnused', 'ballotsSpoiled'] as const;
