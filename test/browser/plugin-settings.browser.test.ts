@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import type { Browser } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import { launchChromium, openSignedIn } from '../helpers/browser.js';
 import { startTestApp, REPO_ROOT, type TestApp } from '../helpers/test-app.js';
 import { createUser } from '../helpers/client.js';
@@ -34,6 +34,15 @@ afterAll(async () => {
   await app?.close();
 });
 
+/** Focuses a field, selects what it holds (Ctrl+A) and types `text` over it. */
+async function retype(page: Page, selector: string, text: string): Promise<void> {
+  await page.focus(selector);
+  await page.keyboard.down('Control');
+  await page.keyboard.press('KeyA');
+  await page.keyboard.up('Control');
+  await page.keyboard.type(text);
+}
+
 describe('contest settings per election on the plugins page (keyboard only)', () => {
   it('rule 23: the administrator picks "required" for the ballot inventory and 7 % as threshold; a bad threshold is refused naming it', async () => {
     const em = app.orm.em.fork();
@@ -42,11 +51,7 @@ describe('contest settings per election on the plugins page (keyboard only)', ()
     // Keyboard: focus the inventory select, choose "required" with the arrow keys, tab to the threshold, type, submit.
     await page.focus('#s-national-assembly\\.ballot-inventory');
     await page.keyboard.press('ArrowDown');
-    await page.focus('#s-national-assembly\\.invalid-share-warning-percent');
-    await page.keyboard.down('Control');
-    await page.keyboard.press('KeyA');
-    await page.keyboard.up('Control');
-    await page.keyboard.type('7');
+    await retype(page, '#s-national-assembly\\.invalid-share-warning-percent', '7');
     await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.keyboard.press('Enter')]);
     const body = await page.$eval('main', (m) => m.textContent ?? '');
     expect(body).toContain('Đã lưu thiết lập của');
@@ -55,11 +60,7 @@ describe('contest settings per election on the plugins page (keyboard only)', ()
     expect(row.settings).toMatchObject({ 'national-assembly.ballot-inventory': 'required', 'national-assembly.invalid-share-warning-percent': 7 });
     await page.screenshot({ path: path.join(SCREENS, 'plugin-settings.png'), fullPage: true });
 
-    await page.focus('#s-national-assembly\\.invalid-share-warning-percent');
-    await page.keyboard.down('Control');
-    await page.keyboard.press('KeyA');
-    await page.keyboard.up('Control');
-    await page.keyboard.type('120');
+    await retype(page, '#s-national-assembly\\.invalid-share-warning-percent', '120');
     await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.keyboard.press('Enter')]);
     expect(await page.$eval('main', (m) => m.textContent ?? '')).toContain('«Ngưỡng cảnh báo tỷ lệ phiếu không hợp lệ (%)» phải là một số từ 0 đến 100.');
     await page.screenshot({ path: path.join(SCREENS, 'plugin-settings-refused.png'), fullPage: true });
