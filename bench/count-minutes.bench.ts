@@ -20,8 +20,8 @@ import type { PluginStateService } from '../core/plugin-host/plugin-state.servic
 import { seedNational } from '../core/elections/structure/seed-national.js';
 
 const SECONDS = Number(process.env.COUNT_MINUTES_BENCH_SECONDS ?? 60);
-const RATE = Number(process.env.COUNT_MINUTES_BENCH_RATE ?? 400);
-const CONNECTIONS = Number(process.env.COUNT_MINUTES_BENCH_CONNECTIONS ?? 32);
+const RATE = Number(process.env.COUNT_MINUTES_BENCH_RATE ?? 550);
+const CONNECTIONS = Number(process.env.COUNT_MINUTES_BENCH_CONNECTIONS ?? 64);
 const RAW_CLIENTS = 8;
 /** The web tier: its own clustered processes (WEB_PROCESSES, as deployed: web and workers apart), 0 = this process. */
 const WEB_PROCESSES = Number(process.env.COUNT_MINUTES_BENCH_WEB_PROCESSES ?? 2);

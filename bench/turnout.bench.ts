@@ -24,8 +24,8 @@ import { missingReports } from '../core/elections/turnout/completeness.js';
 import { loadTurnoutElection, rebuildTotals } from '../core/elections/turnout/store.js';
 
 const SECONDS = Number(process.env.TURNOUT_BENCH_SECONDS ?? 60);
-const RATE = Number(process.env.TURNOUT_BENCH_RATE ?? 300);
-const CONNECTIONS = Number(process.env.TURNOUT_BENCH_CONNECTIONS ?? 32);
+const RATE = Number(process.env.TURNOUT_BENCH_RATE ?? 500);
+const CONNECTIONS = Number(process.env.TURNOUT_BENCH_CONNECTIONS ?? 64);
 const RAW_CLIENTS = 8;
 /** The web tier: its own clustered processes (as deployed: web and workers apart), 0 = this process. */
 const WEB_PROCESSES = Number(process.env.TURNOUT_BENCH_WEB_PROCESSES ?? 2);
