@@ -225,11 +225,27 @@ export function electionsRoutes(d: ElectionRouteDeps) {
 
     // ---- contests (plugins) held by the election --------------------------------------------------------------------
 
-    r.get('/elections/:id/plugins', guard(p, 'core.elections.view', (req) => electionTarget(String(req.params.id))), async (req, res) => {
+    /**
+     * The plugins page; after a refused settings form (`refused`), that plugin's fields show what was typed and each
+     * message beside its field.
+     */
+    async function pluginsPage(req: Request, res: Response, refused?: { pluginId: string; values: Record<string, unknown>; issues: FieldIssue[]; message: string }) {
       const election = await loadElection(req);
-      const states = (await d.pluginStates.states(req.scope.em, election.id)).map((st) => ({ ...st, fields: d.pluginStates.settingFields(st.pluginId, st.settings) }));
+      const states = (await d.pluginStates.states(req.scope.em, election.id)).map((st) => {
+        const mine = refused?.pluginId === st.pluginId ? refused : undefined;
+        const fields = d.pluginStates.settingFields(st.pluginId, mine ? { ...st.settings, ...mine.values } : st.settings).map((f) => {
+          const issue = mine?.issues.find((x) => x.field === f.id);
+          return { ...f, error: issue ? req.scope.t(issue.messageKey, issue.params) : undefined };
+        });
+        const unknown = mine?.issues.filter((x) => !fields.some((f) => f.id === x.field)).map((x) => req.scope.t(x.messageKey, x.params)) ?? [];
+        return { ...st, fields, refusedMessage: mine?.message, unknown };
+      });
       const canManage = (await p.policy.decide(req.scope.em, req.scope.actor.assignments, 'core.plugins.manage', electionTarget(election.id))).allowed;
-      render(req, res, 'elections/plugins', { election, states, canManage }, { title: req.scope.t('elections.plugins'), nav: 'elections' });
+      render(req, res, 'elections/plugins', { election, states, canManage }, { title: req.scope.t('elections.plugins'), nav: 'elections', status: refused ? 400 : 200 });
+    }
+
+    r.get('/elections/:id/plugins', guard(p, 'core.elections.view', (req) => electionTarget(String(req.params.id))), async (req, res) => {
+      await pluginsPage(req, res);
     });
 
     // Settings of one contest type for this election (the [U] rules' values: invalid-share threshold, rule 23 ballot
@@ -251,6 +267,16 @@ export function electionsRoutes(d: ElectionRouteDeps) {
           json: ctx.req.accepts(['html', 'json']) === 'json' ? { settings: res.value.after } : undefined,
         });
       },
+    });
+    // A refused settings form comes back as the page, with what was typed and each message beside its field (400).
+    r.use('/elections/:id/plugins/:pluginId/settings', async (e: unknown, req: Request, res: Response, next: NextFunction) => {
+      if (!(e instanceof AppException) || e.appError.code !== 'INPUT_INVALID' || req.method !== 'POST' || req.accepts(['html', 'json']) !== 'html') return next(e);
+      const values = Object.fromEntries(Object.entries((req.body ?? {}) as Record<string, unknown>).filter(([k]) => k !== '_csrf'));
+      try {
+        await pluginsPage(req, res, { pluginId: String(req.params.pluginId), values, issues: e.appError.details ?? [], message: req.scope.t(e.appError.messageKey, e.appError.params) });
+      } catch (x) {
+        next(x);
+      }
     });
 
     mountAction(r, p, {

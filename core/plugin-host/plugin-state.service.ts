@@ -29,6 +29,8 @@ export interface SettingField {
   checked: boolean;
   options?: { value: string; labelKey: string; selected: boolean }[];
   defaultLabelKey?: string;
+  /** The message of a refused form, shown beside the field. */
+  error?: string;
 }
 
 export class PluginStateService {
@@ -60,7 +62,7 @@ export class PluginStateService {
   settingFields(pluginId: string, values: Record<string, unknown>): SettingField[] {
     return this.registry.settings(pluginId).map((d) => ({
       id: d.id, titleKey: d.titleKey, type: d.type, min: d.min, max: d.max, value: values[d.id] ?? d.default, default: d.default,
-      number: d.type === 'number', boolean: d.type === 'boolean', checked: (values[d.id] ?? d.default) === true,
+      number: d.type === 'number', boolean: d.type === 'boolean', checked: [true, 'on', 'true'].includes((values[d.id] ?? d.default) as string),
       options: d.options?.map((o) => ({ value: o, labelKey: `${d.titleKey}.${o}`, selected: (values[d.id] ?? d.default) === o })),
       defaultLabelKey: d.options ? `${d.titleKey}.${String(d.default)}` : undefined,
     }));

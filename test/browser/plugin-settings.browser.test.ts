@@ -1,6 +1,6 @@
 // The settings of a contest type per election in headless Chromium (rule 23's ballot inventory, the invalid-share
 // threshold): a system administrator changes them on the election's plugins page with the keyboard only, sees the
-// saved values, and a bad value comes back as a Vietnamese message naming the setting. Screenshot for review:
+// saved values, and a bad value comes back in the form with a Vietnamese message beside the setting. Screenshot for review:
 // tmp/screens/plugin-settings.png (git-ignored).
 import fs from 'node:fs';
 import path from 'node:path';
@@ -62,7 +62,10 @@ describe('contest settings per election on the plugins page (keyboard only)', ()
 
     await retype(page, '#s-national-assembly\\.invalid-share-warning-percent', '120');
     await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.keyboard.press('Enter')]);
-    expect(await page.$eval('main', (m) => m.textContent ?? '')).toContain('«Ngưỡng cảnh báo tỷ lệ phiếu không hợp lệ (%)» phải là một số từ 0 đến 100.');
+    // The form comes back with what was typed and the message beside the field.
+    expect(await page.$eval('#e-national-assembly\\.invalid-share-warning-percent', (e) => e.textContent ?? '')).toBe('«Ngưỡng cảnh báo tỷ lệ phiếu không hợp lệ (%)» phải là một số từ 0 đến 100.');
+    expect(await page.$eval('#s-national-assembly\\.invalid-share-warning-percent', (e) => [(e as HTMLInputElement).value, e.getAttribute('aria-invalid')])).toEqual(['120', 'true']);
+    expect(await page.$eval('main', (m) => m.textContent ?? '')).toContain('Thiết lập chưa được lưu: có 1 giá trị không hợp lệ.');
     await page.screenshot({ path: path.join(SCREENS, 'plugin-settings-refused.png'), fullPage: true });
     const [after] = await sql<{ settings: Record<string, unknown> }>(em, `select settings from plugin_state where election_id = ? and plugin_id = 'national-assembly'`, [electionId]);
     expect(after.settings['national-assembly.invalid-share-warning-percent']).toBe(7);
