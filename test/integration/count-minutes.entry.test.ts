@@ -5,7 +5,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
 import { CONTEST, buildWorld, entriesPath, expectVietnamese, goodMinutes, insertArea, postJson, signed, submit, tableCounts, type Signed, type World } from '../helpers/count-minutes.js';
-import pg from 'pg';
+import { statementsSent } from '../helpers/statements.js';
 import { sql } from '../../core/persistence/db.js';
 import { MEMO, recalledFrom } from '../../core/persistence/em-memo.js';
 import { areaContext } from '../../core/elections/count-minutes/service.js';
@@ -296,23 +296,12 @@ describe('round trips of a submission (docs/count-minutes.md "Round trips")', ()
 
   it('a first entry through the API costs four statements: session user, area context (with the minutes state), one message for the transaction (begin, check, writes, audit event, commit), audit seal', async () => {
     const area = await newArea();
-    const seen: string[] = [];
-    const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
-    const orig = proto.query;
-    proto.query = function (this: unknown, ...a: unknown[]) {
-      const q = a[0] as string | { text: string };
-      const text = (typeof q === 'string' ? q : q.text).replace(/\s+/g, ' ').trim();
-      // Background work of earlier tests (aggregation runs, job bookkeeping) is not this request's.
-      if (!/job_run|job_coalesce|results_|pg_advisory_xact_lock_shared/.test(text)) seen.push(text);
-      return orig.apply(this, a);
-    };
     let r;
-    try {
+    // Background work of earlier tests (aggregation runs, job bookkeeping) is not this request's.
+    const seen = await statementsSent(async () => {
       r = await submit(typist, w, area, goodMinutes(w));
-    } finally {
-      proto.query = orig;
-    }
-    expect(r.status).toBe(201);
+    }, (text) => !/job_run|job_coalesce|results_|pg_advisory_xact_lock_shared/.test(text));
+    expect(r!.status).toBe(201);
     expect(seen, seen.map((x) => x.slice(0, 80)).join('\n')).toHaveLength(4);
     expect(seen[1]).toMatch(/count_minutes_fingerprint/);
     expect(seen[2]).toMatch(/^begin; select count_minutes_check\(.*; with e as \(insert into count_minutes_entry .*; insert into audit_pending .*; commit$/);

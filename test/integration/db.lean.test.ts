@@ -4,7 +4,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { startTestApp, type TestApp } from '../helpers/test-app.js';
-import pg from 'pg';
+import { statementsSent } from '../helpers/statements.js';
 import { deferredExec, exec, leanTransaction, prepared, sql } from '../../core/persistence/db.js';
 
 let app: TestApp;
@@ -77,26 +77,8 @@ describe('leanTransaction', () => {
 });
 
 describe('round trips of a lean transaction (BEGIN with the first statement, deferred writes with the COMMIT)', () => {
-  /** The messages sent to the server while `f` runs (each pg Client.query call is one round trip). */
-  async function messages(f: () => Promise<unknown>): Promise<string[]> {
-    const seen: string[] = [];
-    const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
-    const orig = proto.query;
-    proto.query = function (this: unknown, ...a: unknown[]) {
-      const q = a[0] as string | { text: string };
-      seen.push((typeof q === 'string' ? q : q.text).replace(/\s+/g, ' ').trim());
-      return orig.apply(this, a);
-    };
-    try {
-      await f();
-    } finally {
-      proto.query = orig;
-    }
-    return seen;
-  }
-
   it('an opening sql() and two deferred writes cost two round trips: "begin; select …" and "insert …; insert …; commit"', async () => {
-    const sent = await messages(() => leanTransaction(em(), async (tx) => {
+    const sent = await statementsSent(() => leanTransaction(em(), async (tx) => {
       const [r] = await sql<{ n: number }>(tx, 'select ?::int as n', [7]);
       expect(r.n).toBe(7);
       await deferredExec(tx, 'insert into lean_probe (id, note) values (?::int, ?::text)', [20, "it's deferred"]);
@@ -130,7 +112,7 @@ describe('round trips of a lean transaction (BEGIN with the first statement, def
   });
 
   it('a transaction that sends nothing costs no round trip; outside a lean transaction deferredExec runs at once', async () => {
-    expect(await messages(() => leanTransaction(em(), async () => 'nothing'))).toEqual([]);
+    expect(await statementsSent(() => leanTransaction(em(), async () => 'nothing'))).toEqual([]);
     await deferredExec(em(), 'insert into lean_probe (id, note) values (?::int, ?::text)', [26, 'at once']);
     expect(await sql(em(), 'select note from lean_probe where id = 26')).toEqual([{ note: 'at once' }]);
   });

@@ -188,7 +188,7 @@ async function decisionState(em: EntityManager, c: AreaContext): Promise<{ m: Mi
     status: 'draft', accepted_version_id: null, accepted_revision: 0,
   };
   await deferredExec(em, `select count_minutes_check(?::uuid, ?::uuid, ?::text, ?::uuid, ?::uuid, ?::text)`,
-    [m.id, c.electionId, c.contest, c.area.id, c.unit.id, st?.fingerprint ?? `${m.id}:draft:0|`]);
+    [m.id, c.electionId, c.contest, c.area.id, c.unit.id, st?.fingerprint ?? null]);
   return { m, entries: st?.entries ?? [] };
 }
 

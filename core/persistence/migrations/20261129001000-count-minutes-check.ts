@@ -3,10 +3,11 @@
 // decides in the application what the entry makes of them, and sends its writes in one message that starts with
 // count_minutes_check(): it creates the row if needed, locks it, and compares the state under the lock with the one
 // the decision was made on (a fingerprint of the row's id, status and accepted revision and of each entry's id,
-// revision and status). Equal → the writes that follow in the same transaction are right. Different (a concurrent
-// entry got there first) → SQLSTATE 40001, the whole transaction rolls back and the application decides again on
-// fresh state. The entries are read by a statement of their own inside the function, after the lock is held: a
-// (volatile, READ COMMITTED) function's statements each take a new snapshot.
+// revision and status; none when no row was read: then the row must be the one the check creates). Equal → the
+// writes that follow in the same transaction are right. Different (a concurrent entry got there first) → SQLSTATE
+// 40001, the whole transaction rolls back and the application decides again on fresh state. The entries are read by
+// a statement of their own inside the function, after the lock is held: a (volatile, READ COMMITTED) function's
+// statements each take a new snapshot.
 import { Migration } from '@mikro-orm/migrations';
 
 export class Migration20261129001000CountMinutesCheck extends Migration {
@@ -26,7 +27,8 @@ begin
   on conflict (polling_area_id, contest, round) do update set updated_at = count_minutes.updated_at
   returning * into m;
   seen := count_minutes_fingerprint(m);
-  if seen is distinct from p_expected then
+  -- p_expected null: the caller read no row; then the row must be the one this call created (so no entries yet).
+  if (p_expected is null and m.id <> p_id) or (p_expected is not null and seen <> p_expected) then
     raise exception 'count minutes % changed since it was read (% → %)', m.id, p_expected, seen using errcode = '40001';
   end if;
 end
