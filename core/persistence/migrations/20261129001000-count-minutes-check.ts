@@ -10,13 +10,12 @@
 // statements each take a new snapshot.
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261129001000CountMinutesCheck extends Migration {
-  override async up(): Promise<void> {
-    this.addSql(`create function count_minutes_fingerprint(m count_minutes) returns text language sql stable as $fn$
+/** The definitions this migration installs (20261129001010's down() puts them back). */
+export const FINGERPRINT_V1 = `create or replace function count_minutes_fingerprint(m count_minutes) returns text language sql stable as $fn$
   select m.id::text || ':' || m.status || ':' || m.accepted_revision || '|'
       || coalesce((select string_agg(e.id::text || ':' || e.rev || ':' || e.status, ',' order by e.slot) from count_minutes_entry e where e.minutes_id = m.id), '')
-$fn$`);
-    this.addSql(`create function count_minutes_check(p_id uuid, p_election uuid, p_contest text, p_area uuid, p_unit uuid, p_expected text)
+$fn$`;
+export const CHECK_V1 = `create or replace function count_minutes_check(p_id uuid, p_election uuid, p_contest text, p_area uuid, p_unit uuid, p_expected text)
 returns void language plpgsql volatile as $fn$
 declare
   m count_minutes;
@@ -32,7 +31,12 @@ begin
     raise exception 'count minutes % changed since it was read (% → %)', m.id, p_expected, seen using errcode = '40001';
   end if;
 end
-$fn$`);
+$fn$`;
+
+export class Migration20261129001000CountMinutesCheck extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(FINGERPRINT_V1);
+    this.addSql(CHECK_V1);
   }
 
   override async down(): Promise<void> {

@@ -23,6 +23,7 @@ import { Migration20261129000970AuditBatchSeal } from './20261129000970-audit-ba
 import { Migration20261129000990JobCoalesce } from './20261129000990-job-coalesce.js';
 import { Migration20261129000980BallotInventory } from './20261129000980-ballot-inventory.js';
 import { Migration20261129001000CountMinutesCheck } from './20261129001000-count-minutes-check.js';
+import { Migration20261129001010CountMinutesCheckPlans } from './20261129001010-count-minutes-check-plans.js';
 
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000100Kernel', class: Migration20261129000100Kernel },
@@ -48,4 +49,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261129000980BallotInventory', class: Migration20261129000980BallotInventory },
   { name: 'Migration20261129000990JobCoalesce', class: Migration20261129000990JobCoalesce },
   { name: 'Migration20261129001000CountMinutesCheck', class: Migration20261129001000CountMinutesCheck },
+  { name: 'Migration20261129001010CountMinutesCheckPlans', class: Migration20261129001010CountMinutesCheckPlans },
 ];
