@@ -113,6 +113,8 @@ async function onConnection<R>(em: EntityManager, f: (c: PgConn) => Promise<R>):
 interface LeanState {
   begun: boolean;
   deferred: string[];
+  /** The pooled connection itself (statements on it bypass the BEGIN/deferred prefix). */
+  conn: PgConn;
 }
 
 /**
@@ -122,10 +124,12 @@ interface LeanState {
  * entity operations or a nested em.transactional() on this EntityManager are refused (there is no knex transaction).
  *
  * Round trips are what a write costs on a small machine (each one a socket write and a wake-up of the backend), so:
- * BEGIN travels with the transaction's first statement when that one is a simple-protocol sql()/exec() ("begin;
- * select …" in one message), and statements given to deferredExec() wait and travel with the next statement or with
- * the COMMIT ("insert …; insert …; commit"). A transaction whose statements are an opening sql() and deferred writes
- * thus costs two round trips. Order is kept: deferred statements always run before any later statement.
+ * BEGIN travels with the transaction's first statement ("begin; select …" in one message), and statements given to
+ * deferredExec() wait and travel with the next statement or with the COMMIT ("execute …; execute …; commit"). A
+ * prepared() statement that carries such a prefix goes as EXECUTE of the same text prepared with SQL-level PREPARE
+ * (executeText), so it keeps its plan and still shares the message. A transaction whose statements are an opening
+ * query and deferred writes thus costs two round trips. Order is kept: deferred statements always run before any
+ * later statement.
  */
 export async function leanTransaction<T>(em: EntityManager, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
   const conn = em.getConnection();
@@ -133,7 +137,7 @@ export async function leanTransaction<T>(em: EntityManager, fn: (tx: EntityManag
   const client = (conn.getKnex() as unknown as { client: KnexClientLike }).client;
   const c = await client.acquireConnection();
   let done = false;
-  const lean: LeanState = { begun: false, deferred: [] };
+  const lean: LeanState = { begun: false, deferred: [], conn: c };
   // What goes before the next statement: BEGIN (once) and the deferred statements, as simple-protocol texts.
   const prefix = () => {
     const texts = [...(lean.begun ? [] : ['begin']), ...lean.deferred];
@@ -143,14 +147,12 @@ export async function leanTransaction<T>(em: EntityManager, fn: (tx: EntityManag
   };
   const wrapped: PgConn = {
     async query(q) {
+      if (lean.begun && !lean.deferred.length) return c.query(q);
+      // One message: the prefix and the statement — a prepared() one as EXECUTE of the same text prepared with SQL
+      // (executeText) — and the caller gets only its own statement's result(s).
+      const text = typeof q === 'string' ? q : await executeText(em, c, q.text, q.values);
       const before = prefix();
-      if (!before.length) return c.query(q);
-      if (typeof q !== 'string') {
-        await c.query(before.join(';\n'));
-        return c.query(q);
-      }
-      // One message: the prefix and the statement; the caller gets only its own statement's result(s).
-      const res = (await c.query(`${before.join(';\n')};\n${q}`)) as PgResult[];
+      const res = (await c.query(`${before.join(';\n')};\n${text}`)) as PgResult[];
       const own = res.slice(before.length);
       return own.length === 1 ? own[0] : own;
     },
@@ -182,10 +184,16 @@ export async function leanTransaction<T>(em: EntityManager, fn: (tx: EntityManag
 }
 
 /**
- * A write whose result nobody reads, in a lean transaction: inlined (as sql() does) and sent with the transaction's
- * next statement or its COMMIT, saving its round trip; a failure then surfaces there and rolls the whole transaction
- * back. Outside a lean transaction it runs at once as preparedExec(). The same text as for prepared() (`?`
- * placeholders, explicit casts, arrays as PostgreSQL array literals); one statement per call.
+ * A write whose result nobody reads, in a lean transaction: sent with the transaction's next statement or its COMMIT,
+ * saving its round trip; a failure then surfaces there and rolls the whole transaction back. Outside a lean
+ * transaction it runs at once as preparedExec(). The same text as for prepared() (`?` placeholders, explicit casts
+ * where the context does not give the type, arrays as PostgreSQL array literals); one statement per call.
+ *
+ * A multi-statement message is the simple protocol, which plans every statement it runs: for the deferred writes of
+ * the hot paths that planning cost PostgreSQL as much as running them (pg_stat_statements under the count-minutes
+ * bench). So each text is prepared once per connection with SQL-level PREPARE (its own round trip, the first time
+ * on that connection; a prepared statement outlives a rolled-back transaction) and the message carries
+ * `execute name('value', …)`, every value a quoted literal that PostgreSQL converts to the parameter's type.
  */
 export async function deferredExec(em: EntityManager, query: string, params: unknown[] = []): Promise<void> {
   const ctx = em.getTransactionContext() as { lean?: LeanState; isCompleted(): boolean } | undefined;
@@ -196,6 +204,26 @@ export async function deferredExec(em: EntityManager, query: string, params: unk
   if (ctx.isCompleted()) throw new Error('Transaction query already complete, run with DEBUG=knex:tx for more info');
   const st = statementOf(query);
   if (st.params !== params.length) throw new Error(`deferredExec(): ${st.params} placeholders, ${params.length} values`);
-  const values = params.map(bindValue);
-  ctx.lean.deferred.push(values.length ? em.getPlatform().formatQuery(query, values as any[]) : query);
+  ctx.lean.deferred.push(await executeText(em, ctx.lean.conn, st.text, params.map(bindValue)));
 }
+
+/**
+ * `execute name('value', …)` for a statement text with $n parameters and its bound values (bindValue), the text
+ * prepared on the connection with SQL-level PREPARE the first time (its own round trip; a prepared statement outlives
+ * a rolled-back transaction). Every value goes as a quoted literal, which PostgreSQL converts to the parameter's type.
+ */
+async function executeText(em: EntityManager, conn: PgConn, text: string, values: unknown[]): Promise<string> {
+  const name = 'd' + createHash('sha1').update(text).digest('hex').slice(0, 20);
+  let ready = sqlPrepared.get(conn);
+  if (!ready) sqlPrepared.set(conn, (ready = new Set()));
+  if (!ready.has(name)) {
+    await conn.query(`prepare ${name} as ${text}`);
+    ready.add(name);
+  }
+  if (!values.length) return `execute ${name}`;
+  const literals = values.map((v) => (v === null || v === undefined || Buffer.isBuffer(v) ? v ?? null : String(v)));
+  return em.getPlatform().formatQuery(`execute ${name}(${literals.map(() => '?').join(', ')})`, literals as any[]);
+}
+
+/** The SQL-level prepared statements (deferredExec) of each pooled connection, by statement name. */
+const sqlPrepared = new WeakMap<PgConn, Set<string>>();

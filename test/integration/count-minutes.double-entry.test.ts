@@ -325,8 +325,9 @@ describe('two typists at the same moment (optimistic check, tried again on a con
       await locker.query('begin');
       await locker.query('select id from count_minutes where id = $1 for update', [minutesId]);
       const both = Promise.all([submit(typist1, w, area, goodMinutes(w)), submit(typist2, w, area, goodMinutes(w))]);
-      await waitFor(async () => (await locker.query(`select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
-        where not l.granted and a.query like '%count_minutes_check%'`)).rows[0].n === 2);
+      // Both wait at their check: one on the locker's row lock, the other queued behind it (or on the locker too).
+      await waitFor(async () => (await locker.query(`with b as (select pid, pg_blocking_pids(pid) as bl from pg_stat_activity where wait_event_type = 'Lock')
+        select count(*)::int as n from b where pg_backend_pid() = any(b.bl) or exists (select 1 from b b2 where b2.pid = any(b.bl) and pg_backend_pid() = any(b2.bl))`)).rows[0].n === 2);
       await locker.query('commit');
       const [a, b] = await both;
       expect([a.status, b.status]).toEqual([201, 201]);

@@ -77,17 +77,69 @@ describe('leanTransaction', () => {
 });
 
 describe('round trips of a lean transaction (BEGIN with the first statement, deferred writes with the COMMIT)', () => {
-  it('an opening sql() and two deferred writes cost two round trips: "begin; select …" and "insert …; insert …; commit"', async () => {
+  it('an opening sql() and two deferred writes cost two round trips: "begin; select …" and "execute …; execute …; commit"', async () => {
     const sent = await statementsSent(() => leanTransaction(em(), async (tx) => {
       const [r] = await sql<{ n: number }>(tx, 'select ?::int as n', [7]);
       expect(r.n).toBe(7);
       await deferredExec(tx, 'insert into lean_probe (id, note) values (?::int, ?::text)', [20, "it's deferred"]);
       await deferredExec(tx, 'insert into lean_probe (id, note) values (?::int, ?::text)', [21, 'also']);
     }));
-    expect(sent).toHaveLength(2);
-    expect(sent[0]).toMatch(/^begin; select 7::int as n$/);
-    expect(sent[1]).toMatch(/^insert into lean_probe .*20.*it''s deferred.*; insert into lean_probe .*21.*; commit$/);
+    // The text is prepared once per connection (PREPARE, its own round trip the first time): at most once here.
+    const prepares = sent.filter((t) => t.startsWith('prepare '));
+    expect(prepares.length).toBeLessThanOrEqual(1);
+    const rest = sent.filter((t) => !t.startsWith('prepare '));
+    expect(rest).toHaveLength(2);
+    expect(rest[0]).toMatch(/^begin; select 7::int as n$/);
+    expect(rest[1]).toMatch(/^execute (d[0-9a-f]{20})\('20', 'it''s deferred'\); execute \1\('21', 'also'\); commit$/);
     expect(await sql(em(), 'select id, note from lean_probe where id in (20, 21) order by id')).toEqual([{ id: 20, note: "it's deferred" }, { id: 21, note: 'also' }]);
+  });
+
+  it('an opening prepared() carries the BEGIN and the deferred writes: one message, the statement as EXECUTE of its prepared text', async () => {
+    const sent = await statementsSent(() => leanTransaction(em(), async (tx) => {
+      await deferredExec(tx, 'insert into lean_probe (id, note) values (?::int, ?::text)', [27, 'before the read']);
+      const [r] = await prepared<{ n: number; note: string }>(tx, 'select count(*)::int as n, max(note) as note from lean_probe where id = ?::int', [27]);
+      expect(r).toEqual({ n: 1, note: 'before the read' });
+      await deferredExec(tx, 'insert into lean_probe (id, note) values (?::int, ?::text)', [28, 'after']);
+    }));
+    const rest = sent.filter((t) => !t.startsWith('prepare '));
+    expect(rest).toHaveLength(2);
+    expect(rest[0]).toMatch(/^begin; execute d[0-9a-f]{20}\('27', 'before the read'\); execute d[0-9a-f]{20}\('27'\)$/);
+    expect(rest[1]).toMatch(/^execute d[0-9a-f]{20}\('28', 'after'\); commit$/);
+    expect(await sql(em(), 'select id from lean_probe where id in (27, 28) order by id')).toEqual([{ id: 27 }, { id: 28 }]);
+  });
+
+  it('each deferred text is prepared once per connection, and the statement outlives a rolled-back transaction', async () => {
+    const text = 'insert into lean_probe (id, note) values (?::int, ?::text)';
+    await exec(em(), 'insert into lean_probe (id, note) values (?, ?)', [30, 'exists']);
+    // Prepared, then the transaction fails on a duplicate key: PREPARE is not undone by the rollback.
+    await expect(leanTransaction(em(), async (tx) => {
+      await deferredExec(tx, text, [30, 'duplicate key']);
+    })).rejects.toMatchObject({ code: '23505' });
+    const pids = new Set<number>();
+    const sent = await statementsSent(async () => {
+      for (let i = 31; i < 51; i++) {
+        await leanTransaction(em(), async (tx) => {
+          const [p] = await sql<{ pid: number }>(tx, 'select pg_backend_pid() as pid');
+          pids.add(p.pid);
+          await deferredExec(tx, text, [i, `row ${i}`]);
+        });
+      }
+    });
+    // No "already exists" error, every row written, and never more than one PREPARE of the text per connection.
+    expect(await sql(em(), 'select count(*)::int as n from lean_probe where id between 31 and 50')).toEqual([{ n: 20 }]);
+    const prepares = sent.filter((t) => t.startsWith('prepare ') && t.includes('insert into lean_probe'));
+    expect(prepares.length).toBeLessThanOrEqual(pids.size);
+    expect(sent.filter((t) => /^execute d[0-9a-f]{20}\('\d+', 'row \d+'\); commit$/.test(t))).toHaveLength(20);
+  });
+
+  it('a deferred text PostgreSQL cannot prepare fails at once: nothing written, the connection still serves', async () => {
+    await expect(leanTransaction(em(), async (tx) => {
+      await sql(tx, 'insert into lean_probe (id, note) values (?, ?)', [60, 'opening write']);
+      await deferredExec(tx, 'insert into lean_probe_missing (id) values (?::int)', [61]);
+    })).rejects.toMatchObject({ code: '42P01' });
+    expect(await sql(em(), 'select id from lean_probe where id = 60')).toEqual([]);
+    for (let i = 0; i < 5; i++) await leanTransaction(em(), (tx) => deferredExec(tx, 'insert into lean_probe (id, note) values (?::int, ?::text)', [62 + i, 'after']));
+    expect(await sql(em(), 'select count(*)::int as n from lean_probe where id between 62 and 66')).toEqual([{ n: 5 }]);
   });
 
   it('a deferred write runs before any later statement of the transaction (order kept)', async () => {
