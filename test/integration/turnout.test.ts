@@ -19,6 +19,7 @@ import { insertBody, insertMember } from '../../core/elections/bodies/store.js';
 import { aggregate, directFold } from '../../core/elections/turnout/aggregation.js';
 import { loadTurnoutElection, rebuildTotals } from '../../core/elections/turnout/store.js';
 import { TURNOUT_RULES } from '../../core/elections/turnout/rules.js';
+import { statementsSent } from '../helpers/statements.js';
 
 const HCMC = '79';
 const CONTESTS = ['national-assembly', 'provincial-council', 'commune-council'];
@@ -379,5 +380,23 @@ describe('turnout report times and API', () => {
     expect((await voted('B1', 'provincial-council', '09:00')).voted).toBe(50);
     const doc = await (await fetch(`${app.url}/api/v1/openapi.json`)).json();
     expect(doc.paths['/api/v1/elections/{electionId}/turnout'].post.operationId).toBe('submitTurnout');
+  });
+});
+
+describe('turnout round trips (docs/turnout.md)', () => {
+  it('a report from the form costs six statements: session user, the election with the area\'s place (no separate scope lookup), begin with the locking read, the reports so far, the writes with the commit, the audit seal', async () => {
+    const csrf = await officialA.csrf(); // the token's page is not the report's
+    const seen = await statementsSent(async () => {
+      const res = await officialA.post(`/elections/${electionId}/turnout/area/${areas.A3}`, { slot: '11:00', 'v:national-assembly': '1000', 'v:provincial-council': '1000' }, { csrf, ...JSON_ACCEPT });
+      expect(res.status).toBe(200);
+    }, (text) => !/job_run|job_coalesce|results_|pg_advisory_xact_lock_shared|^prepare /.test(text));
+    expect(seen, seen.map((x) => x.slice(0, 90)).join('\n')).toHaveLength(6);
+    expect(seen[0]).toMatch(/from app_user u where u\.id = \$1$/);
+    expect(seen[1]).toMatch(/from election e left join lateral .* from polling_area a where a\.id = \$1::uuid/);
+    expect(seen[2]).toMatch(/^begin; execute d[0-9a-f]{20}\('[^']+', '[^']+'\)$/);
+    expect(seen[3]).toMatch(/from turnout_report where polling_area_id = \$1::uuid$/);
+    expect(seen[4]).toMatch(/^execute d[0-9a-f]{20}\(.*; commit$/);
+    expect(seen[5]).toMatch(/audit_seal_pending\(\)/);
+    expect((await voted('A3', 'national-assembly', '11:00')).voted).toBe(1000);
   });
 });

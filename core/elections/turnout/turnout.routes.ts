@@ -25,6 +25,7 @@ import { contestsOf } from '../elections.service.js';
 import { formOpen } from '../phases.js';
 import { ddmmyyyy } from '../calendar/dates.js';
 import { CLOSE, GRACE_MINUTES, checkEntries, isOverdue, issue, parseSlots, refusal, slotInstant, type Entry } from './rules.js';
+import { UUID_RE } from '../../shared/ids.js';
 import { areaFacts, existingReports, loadTurnoutElection, saveSlots, slotsWithReports, writeReports, type AreaRow, type TurnoutElection } from './store.js';
 import { aggregate, type Cells, type Level } from './aggregation.js';
 import { missingReports } from './completeness.js';
@@ -44,7 +45,6 @@ export interface TurnoutRouteDeps {
 }
 
 const uuid = z.string().uuid();
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const nowhere = (electionId: string): Target => ({ type: 'commune', code: 'x', electionId });
 
@@ -322,7 +322,7 @@ export function turnoutRoutes(d: TurnoutRouteDeps) {
       permission: REPORT,
       input: formWithFigures({ id: uuid, areaId: uuid, slot: z.string().max(12) }),
       // The election is read first, outside the transaction: the phase gate and the handler find it (em-memo.ts).
-      target: async (i, _req, em) => (await loadTurnoutElection(em, String(i.id)), { type: 'polling-area', code: String(i.areaId), electionId: String(i.id) }),
+      target: async (i, _req, em) => (await loadTurnoutElection(em, String(i.id), false, String(i.areaId)), { type: 'polling-area', code: String(i.areaId), electionId: String(i.id) }),
       handle: async (i, ctx) => {
         const e = await loadTurnoutElection(ctx.req.scope.em, String(i.id));
         if (!e) return err(appError('NOT_FOUND', 'elections.not_found', 404));
