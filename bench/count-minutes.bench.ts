@@ -11,7 +11,7 @@ import { startTestApp } from '../test/helpers/test-app.js';
 import { waitReferenceImport } from '../test/helpers/admin-tree.js';
 import { createElection } from '../test/helpers/structure.js';
 import { TestClient, createUser } from '../test/helpers/client.js';
-import { benchDatabaseUrl, percentile, round, settle, type Bench, type BenchEntry } from './lib.js';
+import { benchDatabaseUrl, percentile, refusalsSince, round, settle, type Bench, type BenchEntry } from './lib.js';
 import { openLoad, startWebTier, type LoadRequest, type OpenLoadResult } from './http-load.js';
 import { sql } from '../core/persistence/db.js';
 import { newId } from '../core/shared/ids.js';
@@ -188,6 +188,7 @@ export const countMinutesBench: Bench = {
           where m.election_id = ? and v.accepted_at >= ?) x`, [electionId, loadStart]);
       const audit1 = await count(`select count(*)::int as n from audit_event where action = 'core.minutes.entry.save' and result = 'success'`);
       const acc1 = await count(`select count(*)::int as n from count_minutes where status = 'accepted'`);
+      const refused = await refusalsSince(em, 'core.minutes.entry.save', loadStart);
       const ok = result.ok;
       const httpRate = ok / SECONDS;
 
@@ -201,7 +202,7 @@ export const countMinutesBench: Bench = {
         raw: { name: `raw PostgreSQL: the same minutes/entry rows (and version + votes + acceptance every 2nd) in one transaction, ${RAW_CLIENTS} clients`, value: round(raw.rate, 1), unit: 'transactions/s' },
         ratio: round(httpRate / raw.rate, 3),
         notes: `latency p50 ${result.latency.p50} ms, p97.5 ${result.latency.p97_5} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms (corrected for coordinated omission); ` +
-          `${ok} × 2xx, ${result.non2xx} non-2xx ${JSON.stringify(result.statuses)}, ${result.errors} errors, ${result.timeouts} timeouts; ${audit1 - audit0} audited successes, ${acc1 - acc0} minutes accepted; ` +
+          `${ok} × 2xx, ${result.non2xx} non-2xx ${JSON.stringify(result.statuses)}, ${result.errors} errors, ${result.timeouts} timeouts${refused}; ${audit1 - audit0} audited successes, ${acc1 - acc0} minutes accepted; ` +
           `raw p50 ${round(raw.p50)} ms, p99 ${round(raw.p99)} ms over ${raw.n} transactions; seed:national ${round(seedS, 1)} s (${seeded.areas} areas)`,
       });
       out.push({ name: 'count-minutes submission latency p99 at the offered rate', value: result.latency.p99, unit: 'ms' });

@@ -111,3 +111,14 @@ export async function settle(em: Parameters<typeof sql>[0], tables: readonly str
   for (const t of tables) await sql(em, `vacuum (analyze) ${t}`);
   await sql(em, 'checkpoint');
 }
+
+/**
+ * What the server answered instead of a success during a load, from the audit trail (every refusal is audited):
+ * "" when nothing was refused, else e.g. " refused: rejected {"issues":[…]} ×1" — so a bench's non-2xx count comes
+ * with its reasons in the notes.
+ */
+export async function refusalsSince(em: Parameters<typeof sql>[0], action: string, since: Date): Promise<string> {
+  const rows = await sql<{ result: string; detail: string; n: number }>(em, `select result, left(coalesce(after::text, ''), 300) as detail, count(*)::int as n
+      from audit_event where action = ? and result <> 'success' and at >= ? group by 1, 2 order by 3 desc limit 5`, [action, since]);
+  return rows.length ? ' refused: ' + rows.map((r) => `${r.result} ${r.detail} ×${r.n}`).join('; ') : '';
+}

@@ -12,7 +12,7 @@ import { waitReferenceImport } from '../test/helpers/admin-tree.js';
 import { createElection } from '../test/helpers/structure.js';
 import { TestClient, createUser } from '../test/helpers/client.js';
 import { createTokenUser } from '../test/helpers/token-user.js';
-import { benchDatabaseUrl, load, percentile, round, settle, type Bench, type BenchEntry } from './lib.js';
+import { benchDatabaseUrl, load, percentile, refusalsSince, round, settle, type Bench, type BenchEntry } from './lib.js';
 import { openLoad, startWebTier, type LoadRequest, type OpenLoadResult } from './http-load.js';
 import { sql } from '../core/persistence/db.js';
 import { newId } from '../core/shared/ids.js';
@@ -24,7 +24,7 @@ import { missingReports } from '../core/elections/turnout/completeness.js';
 import { loadTurnoutElection, rebuildTotals } from '../core/elections/turnout/store.js';
 
 const SECONDS = Number(process.env.TURNOUT_BENCH_SECONDS ?? 60);
-const RATE = Number(process.env.TURNOUT_BENCH_RATE ?? 500);
+const RATE = Number(process.env.TURNOUT_BENCH_RATE ?? 550);
 const CONNECTIONS = Number(process.env.TURNOUT_BENCH_CONNECTIONS ?? 64);
 const RAW_CLIENTS = 8;
 /** The web tier: its own clustered processes (as deployed: web and workers apart), 0 = this process. */
@@ -33,7 +33,8 @@ const WEB_PROCESSES = Number(process.env.TURNOUT_BENCH_WEB_PROCESSES ?? 2);
 const WARMUP_SECONDS = Number(process.env.TURNOUT_BENCH_WARMUP_SECONDS ?? 15);
 const CONTESTS = ['national-assembly', 'provincial-council', 'commune-council'];
 
-interface Area { id: string; commune: string; voters: number }
+/** An area and the contests held there (the 2026 structure has one area without a commune council). */
+interface Area { id: string; commune: string; voters: number; contests: string[] }
 
 /** Raw limit: the same six statements per area (3 report rows, 3 running-total upserts) in one transaction, RAW_CLIENTS in parallel. */
 async function rawRate(schema: string, electionId: string, areas: Area[], slot: string, seconds: number): Promise<{ rate: number; p50: number; p99: number; n: number }> {
@@ -55,12 +56,12 @@ async function rawRate(schema: string, electionId: string, areas: Area[], slot: 
         const v = Math.floor(a.voters * 0.5);
         await c.query('begin');
         await c.query(`insert into turnout_report (election_id, polling_area_id, contest, slot, voted, reported_at, reported_by, on_behalf)
-          select $1, $2, x, $3, $4, now(), 'raw', true from unnest($5::text[]) as x`, [electionId, a.id, slot, v, CONTESTS]);
+          select $1, $2, x, $3, $4, now(), 'raw', true from unnest($5::text[]) as x`, [electionId, a.id, slot, v, a.contests]);
         await c.query(`insert into turnout_commune_total (election_id, contest, slot, commune_code, areas_reported, voted, voters_reported)
           select $1, x, $2, $3, 1, $4, $5 from unnest($6::text[]) as x
           on conflict (election_id, contest, slot, commune_code) do update set areas_reported = turnout_commune_total.areas_reported + 1,
             voted = turnout_commune_total.voted + excluded.voted, voters_reported = turnout_commune_total.voters_reported + excluded.voters_reported`,
-          [electionId, slot, a.commune, v, a.voters, CONTESTS]);
+          [electionId, slot, a.commune, v, a.voters, a.contests]);
         await c.query('commit');
         lat.push(performance.now() - t);
       }
@@ -87,7 +88,9 @@ export const turnoutBench: Bench = {
       const em = app.orm.em.fork();
       await sql(em, `update election set status = 'voting' where id = ?`, [electionId]);
       // Areas in a shuffled order (the HTTP run, then the raw run, take different areas).
-      const areas = (await sql<Area>(em, `select id, commune_code as commune, voters from polling_area where election_id = ? order by md5(id::text)`, [electionId]));
+      const areas = (await sql<Area>(em, `select a.id, a.commune_code as commune, a.voters,
+          (select array_agg(pu.contest order by pu.contest) from polling_area_unit pu where pu.polling_area_id = a.id) as contests
+        from polling_area a where a.election_id = ? order by md5(a.id::text)`, [electionId]));
 
       // (a) HTTP: a nation-level official (signed in with the second factor), one session, its CSRF token.
       const u = await createUser(em, { roles: [{ role: 'nec-official', scopeType: 'nation', scopeCode: 'VN' }], totp: true });
@@ -97,13 +100,14 @@ export const turnoutBench: Bench = {
       const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
       let i = 0;
       const httpSlot = '09:00';
-      const bodyFor = (a: Area) => new URLSearchParams({ _csrf: csrf, slot: httpSlot, ...Object.fromEntries(CONTESTS.map((c) => [`v:${c}`, String(Math.floor(a.voters * 0.27))])) }).toString();
+      const bodyFor = (a: Area) => new URLSearchParams({ _csrf: csrf, slot: httpSlot, ...Object.fromEntries(a.contests.map((c) => [`v:${c}`, String(Math.floor(a.voters * 0.27))])) }).toString();
       // The web tier under test: this process's app (WEB_PROCESSES=0, the default) or its own clustered web processes
       // (bench/http-load.ts), this process keeping the workers. The load generator always runs in a child process.
       const web = WEB_PROCESSES ? await startWebTier(app.config, WEB_PROCESSES) : { url: app.url, stop: async () => {} };
       const hdrs = { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
       let result: OpenLoadResult;
       let audit0: number;
+      let loadStart = new Date();
       try {
         // Warm-up (statements, templates, pools).
         for (let w = 0; w < 20; w++) {
@@ -123,11 +127,13 @@ export const turnoutBench: Bench = {
           const a = areas[i++ % areas.length];
           return { method: 'POST', path: `/elections/${electionId}/turnout/area/${a.id}`, body: bodyFor(a), headers: hdrs };
         });
+        loadStart = new Date();
         result = await openLoad({ url: web.url, connections: CONNECTIONS, rate: RATE, seconds: SECONDS, requests });
       } finally {
         await web.stop();
       }
       const [{ n: audit1 }] = await sql<{ n: number }>(em, `select count(*)::int as n from audit_event where action = 'core.turnout.report' and result = 'success'`);
+      const refused = await refusalsSince(em, 'core.turnout.report', loadStart);
       const ok = result.ok;
       const httpRate = ok / SECONDS;
 
@@ -140,7 +146,7 @@ export const turnoutBench: Bench = {
         raw: { name: `raw PostgreSQL: the same 3 report rows + 3 total upserts per area in one transaction, ${RAW_CLIENTS} clients`, value: round(raw.rate, 1), unit: 'transactions/s' },
         ratio: round(httpRate / raw.rate, 3),
         notes: `latency p50 ${result.latency.p50} ms, p97.5 ${result.latency.p97_5} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms (corrected for coordinated omission); ` +
-          `${ok} × 2xx, ${result.non2xx} non-2xx ${JSON.stringify(result.statuses)}, ${result.errors} errors, ${result.timeouts} timeouts; ${audit1 - audit0} audited successes; ` +
+          `${ok} × 2xx, ${result.non2xx} non-2xx ${JSON.stringify(result.statuses)}, ${result.errors} errors, ${result.timeouts} timeouts${refused}; ${audit1 - audit0} audited successes; ` +
           `raw p50 ${round(raw.p50)} ms, p99 ${round(raw.p99)} ms over ${raw.n} transactions; seed:national ${round(seedS, 1)} s (${seeded.areas} areas)`,
       });
       out.push({ name: 'turnout submission latency p99 at the offered rate', value: result.latency.p99, unit: 'ms' });
