@@ -215,15 +215,19 @@ export async function deferredExec(em: EntityManager, query: string, params: unk
 async function executeText(em: EntityManager, conn: PgConn, text: string, values: unknown[]): Promise<string> {
   const name = 'd' + createHash('sha1').update(text).digest('hex').slice(0, 20);
   let ready = sqlPrepared.get(conn);
-  if (!ready) sqlPrepared.set(conn, (ready = new Set()));
-  if (!ready.has(name)) {
-    await conn.query(`prepare ${name} as ${text}`);
-    ready.add(name);
+  if (!ready) sqlPrepared.set(conn, (ready = new Map()));
+  let preparing = ready.get(name);
+  if (!preparing) {
+    // Concurrent first uses on one connection share the one PREPARE; a failed one is forgotten (nothing was created).
+    const p = conn.query(`prepare ${name} as ${text}`).then(() => undefined);
+    ready.set(name, (preparing = p));
+    p.catch(() => ready.delete(name));
   }
+  await preparing;
   if (!values.length) return `execute ${name}`;
   const literals = values.map((v) => (v === null || v === undefined || Buffer.isBuffer(v) ? v ?? null : String(v)));
   return em.getPlatform().formatQuery(`execute ${name}(${literals.map(() => '?').join(', ')})`, literals as any[]);
 }
 
-/** The SQL-level prepared statements (deferredExec) of each pooled connection, by statement name. */
-const sqlPrepared = new WeakMap<PgConn, Set<string>>();
+/** The SQL-level prepared statements (executeText) of each pooled connection: name → its PREPARE. */
+const sqlPrepared = new WeakMap<PgConn, Map<string, Promise<void>>>();

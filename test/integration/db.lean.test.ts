@@ -132,6 +132,15 @@ describe('round trips of a lean transaction (BEGIN with the first statement, def
     expect(sent.filter((t) => /^execute d[0-9a-f]{20}\('\d+', 'row \d+'\); commit$/.test(t))).toHaveLength(20);
   });
 
+  it('concurrent first uses of a text on one connection share its one PREPARE', async () => {
+    const text = 'insert into lean_probe (id, note) values (?::int, ?::text) -- concurrent';
+    const sent = await statementsSent(() => leanTransaction(em(), async (tx) => {
+      await Promise.all([deferredExec(tx, text, [70, 'a']), deferredExec(tx, text, [71, 'b'])]);
+    }));
+    expect(sent.filter((t) => t.startsWith('prepare ') && t.includes('-- concurrent'))).toHaveLength(1);
+    expect(await sql(em(), 'select id from lean_probe where id in (70, 71) order by id')).toEqual([{ id: 70 }, { id: 71 }]);
+  });
+
   it('a deferred text PostgreSQL cannot prepare fails at once: nothing written, the connection still serves', async () => {
     await expect(leanTransaction(em(), async (tx) => {
       await sql(tx, 'insert into lean_probe (id, note) values (?, ?)', [60, 'opening write']);
