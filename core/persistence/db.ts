@@ -150,7 +150,7 @@ export async function leanTransaction<T>(em: EntityManager, fn: (tx: EntityManag
       if (lean.begun && !lean.deferred.length) return c.query(q);
       // One message: the prefix and the statement — a prepared() one as EXECUTE of the same text prepared with SQL
       // (executeText) — and the caller gets only its own statement's result(s).
-      const text = typeof q === 'string' ? q : await executeText(em, c, q.text, q.values);
+      const text = typeof q === 'string' ? q : await executeText(em, c, q.name, q.text, q.values);
       const before = prefix();
       const res = (await c.query(`${before.join(';\n')};\n${text}`)) as PgResult[];
       const own = res.slice(before.length);
@@ -204,16 +204,18 @@ export async function deferredExec(em: EntityManager, query: string, params: unk
   if (ctx.isCompleted()) throw new Error('Transaction query already complete, run with DEBUG=knex:tx for more info');
   const st = statementOf(query);
   if (st.params !== params.length) throw new Error(`deferredExec(): ${st.params} placeholders, ${params.length} values`);
-  ctx.lean.deferred.push(await executeText(em, ctx.lean.conn, st.text, params.map(bindValue)));
+  ctx.lean.deferred.push(await executeText(em, ctx.lean.conn, st.name, st.text, params.map(bindValue)));
 }
 
 /**
- * `execute name('value', …)` for a statement text with $n parameters and its bound values (bindValue), the text
- * prepared on the connection with SQL-level PREPARE the first time (its own round trip; a prepared statement outlives
- * a rolled-back transaction). Every value goes as a quoted literal, which PostgreSQL converts to the parameter's type.
+ * `execute d…('value', …)` for a statement (statementOf: its protocol-level name and its text with $n parameters) and
+ * its bound values (bindValue), the text prepared on the connection with SQL-level PREPARE the first time (its own
+ * round trip; a prepared statement outlives a rolled-back transaction). Every value goes as a quoted literal, which
+ * PostgreSQL converts to the parameter's type. The SQL-level name is the protocol-level one with another first letter
+ * (the two kinds share one namespace per connection).
  */
-async function executeText(em: EntityManager, conn: PgConn, text: string, values: unknown[]): Promise<string> {
-  const name = 'd' + createHash('sha1').update(text).digest('hex').slice(0, 20);
+async function executeText(em: EntityManager, conn: PgConn, protocolName: string, text: string, values: unknown[]): Promise<string> {
+  const name = 'd' + protocolName.slice(1);
   let ready = sqlPrepared.get(conn);
   if (!ready) sqlPrepared.set(conn, (ready = new Map()));
   let preparing = ready.get(name);
