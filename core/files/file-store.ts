@@ -10,7 +10,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import multer from 'multer';
 import { reencodeImage } from './image-worker.js';
 import { sql, exec } from '../persistence/db.js';
-import { newId } from '../shared/ids.js';
+import { newId, UUID_RE as UUID } from '../shared/ids.js';
 import { ok, err, appError, type Result, type AppError } from '../shared/result.js';
 import type { Logger } from '../shared/logger.js';
 
@@ -41,7 +41,6 @@ const KIND_LABEL: Record<FileKind, string> = { pdf: 'PDF', jpeg: 'JPEG', png: 'P
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 /** Decoding a 20 000 × 20 000 "image" of a few kilobytes would take gigabytes: refuse above this many pixels. */
 export const MAX_IMAGE_PIXELS = 60_000_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The kind the bytes say (magic numbers), whatever the name claims. */
 export function detectKind(bytes: Buffer): FileKind | undefined {

@@ -16,7 +16,7 @@ import type { JobService } from '../../jobs/job.service.js';
 import type { KernelDeps } from '../../kernel/module.js';
 import type { PluginRegistry } from '../../plugin-host/registry.js';
 import { AppException, appError, err, ok, type AppError, type FieldIssue } from '../../shared/result.js';
-import { newId } from '../../shared/ids.js';
+import { newId, UUID_RE } from '../../shared/ids.js';
 import { normalizeName } from '../../shared/vn-text.js';
 import { sql } from '../../persistence/db.js';
 import { NATION, type Target } from '../../auth/policy.js';
@@ -53,7 +53,6 @@ const UPLOAD_ACTION = 'core.bodies.import.request';
 const MAX_UPLOAD_MB = 20;
 const uuid = z.string().uuid();
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A target no assignment reaches (an unknown body): the policy refuses it and the refusal is audited. */
 const nowhere = (electionId: string): Target => ({ type: 'commune', code: 'x', electionId });
 

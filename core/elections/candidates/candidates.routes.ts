@@ -28,6 +28,7 @@ import { codesFor, createInput, editInput, formOf, PERSONAL_FIELDS, ROUTES, vali
 import { ALLOWED, DOSSIER_MOVES, MAX_DOCUMENT_MB, PERSONAL_KINDS, UPLOAD_KINDS, checklist, type CandidateFileStore, type DossierStatus } from './documents.js';
 import { BOARD_STATUSES, MOVES, MOVE_IDS, conferenceIssues, conferencePercents, type Move } from './consultation.js';
 import { candidateTarget, councilNode, scopeFilter } from './scope.js';
+import { UUID_RE } from '../../shared/ids.js';
 import {
   SORTS, addEvent, boardCandidates, conferencesOf, councilsInScope, deleteDocument, documentsOf, eventsOf, getCandidate, getDocument,
   insertCandidate, insertConference, insertDocument, insertRound, possibleSamePersons, roundsOf, searchCandidates, setDossierStatus,
@@ -46,7 +47,6 @@ export interface CandidatesRouteDeps {
 }
 
 const uuid = z.string().uuid();
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const rolesOf = (perm: string) => CORE_PERMISSIONS.find((p) => p.id === perm)?.roles ?? [];
 const fieldIssue = (field: string, code: string, params: Record<string, string | number> = {}): FieldIssue =>

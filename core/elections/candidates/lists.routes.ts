@@ -17,7 +17,7 @@ import type { JobService } from '../../jobs/job.service.js';
 import type { KernelDeps } from '../../kernel/module.js';
 import type { PluginRegistry } from '../../plugin-host/registry.js';
 import { AppException, appError, err, ok, type FieldIssue } from '../../shared/result.js';
-import { newId } from '../../shared/ids.js';
+import { newId, UUID_RE } from '../../shared/ids.js';
 import { collationKey, normalizeName, searchKey } from '../../shared/vn-text.js';
 import { formatPercent, percent } from '../../shared/percent.js';
 import { sql } from '../../persistence/db.js';
@@ -53,7 +53,6 @@ const FORM = 'candidates';
 const UPLOAD_ACTION = 'core.candidate-lists.import.request';
 const MAX_UPLOAD_MB = 50;
 const uuid = z.string().uuid();
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const PLACE_RE = /^(VN|\d{2}|\d{5})$/;
 // Sortable columns of the allocation page; the first is the default. 'number' is the store order (place code, then

@@ -6,6 +6,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from '../../persistence/db.js';
 import { NATION, type AncestorResolver, type Assignment, type ScopeResolver, type Target } from '../../auth/policy.js';
 import type { TreeLevel } from '../../plugin-api/index.js';
+import { UUID_RE as UUID } from '../../shared/ids.js';
 
 /**
  * The policy target type of one candidate. Not a level of the administrative tree, so it is cast: the scope
@@ -13,7 +14,6 @@ import type { TreeLevel } from '../../plugin-api/index.js';
  */
 export const CANDIDATE_TARGET = 'candidate' as TreeLevel;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const inForceOnDay = (a: string) => `${a}.valid_from <= e.election_day and (${a}.valid_to is null or ${a}.valid_to > e.election_day)`;
 
 /** The node a council (or, for the NA, a filing body) belongs to: 'VN'/'NEC' → nation, a province, a commune. */

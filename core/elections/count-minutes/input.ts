@@ -3,6 +3,7 @@
 // unknown field, a duplicate candidate line. Pure; the rules of the catalogue run afterwards on the parsed value.
 import type { FieldIssue } from '../../shared/result.js';
 import { INVENTORY_FIELDS } from './minutes.js';
+import { UUID_RE as UUID } from '../../shared/ids.js';
 
 export { INVENTORY_FIELDS } from './minutes.js';
 
@@ -48,7 +49,6 @@ export interface ParsedSubmission {
 
 /** Keys a submission may carry besides the minutes themselves (route params and form controls included). */
 const CONTROL_KEYS = new Set(['id', 'areaId', 'contest', 'pollingAreaId', 'round', 'rev', 'confirmedWarnings', 'note', 'submit', 'action']);
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const issue = (field: string, code: string, messageKey: string, params: Record<string, string | number> = {}): FieldIssue => ({
   field, code, messageKey, params: { field, ...params },

@@ -5,8 +5,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { prepared } from '../../persistence/db.js';
 import { NATION, type AncestorResolver, type ScopeResolver } from '../../auth/policy.js';
 import { MEMO, recalledFrom } from '../../persistence/em-memo.js';
+import { UUID_RE as UUID } from '../../shared/ids.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const inForceOnDay = (a: string) => `${a}.valid_from <= e.election_day and (${a}.valid_to is null or ${a}.valid_to > e.election_day)`;
 
 /** [unit, (its commune), province, nation]. */
